@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "template.h"
+
+static const char usage[] =
+	"Usage:  berth [OPTIONS] COMMAND\n"
+	"\n"
+	"Container networking without a daemon: Docker's bridge networking, in the kernel.\n"
+	"\n"
+	"Options:\n"
+	"      --root DIR       persistent state (default /var/lib/berth, env BERTH_ROOT)\n"
+	"      --run-root DIR   runtime state (default /run/berth, env BERTH_RUN_ROOT)\n"
+	"      --config FILE    daemon.json settings (default /etc/berth/daemon.json, env BERTH_CONFIG)\n"
+	"  -h, --help           print this help\n"
+	"  -v, --version        print the version\n"
+	"\n"
+	"Commands:\n"
+	"  run       Create and start a container:  berth run [OPTIONS] [--] CMD [ARG...]\n"
+	"  create    Create a container without starting it\n"
+	"  start     Start one or more stopped containers\n"
+	"  stop      Stop one or more running containers\n"
+	"  kill      Kill one or more running containers\n"
+	"  rm        Remove one or more containers\n"
+	"  ps        List containers\n"
+	"  inspect   Low-level information on containers (Docker's JSON, -f TEMPLATE)\n"
+	"  exec      Run a command in a running container\n"
+	"  logs      Print the logs of a container\n"
+	"  network   List and inspect networks (ls, inspect)\n"
+	"  reload    Re-read daemon.json and restore bridges and firewall rules\n"
+	"\n"
+	"Run 'berth COMMAND --help' for more information on a command.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+} verbs[] = {
+	{"run", cmd_run},	  {"create", cmd_create}, {"start", cmd_start},
+	{"stop", cmd_stop},	  {"kill", cmd_kill},	  {"rm", cmd_rm},
+	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
+	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
+};
+
+int cli_ctx(struct cli *cli, struct berth_ctx **out)
+{
+	if (!cli->ctx) {
+		struct berth_error err = {0};
+		if (berth_ctx_new(&cli->ctx, &cli->opts, &err) < 0) {
+			cli_error("Error", &err);
+			return -1;
+		}
+	}
+	*out = cli->ctx;
+	return 0;
+}
+
+void cli_error(const char *prefix, const struct berth_error *err)
+{
+	fprintf(stderr, "%s: %s\n", prefix, err->msg[0] ? err->msg : "failed");
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'berth %s --help'.\n", verb);
+	return 125;
+}
+
+int cli_print_template(const char *tmpl, json_t *v)
+{
+	struct berth_error err = {0};
+	char *out = NULL;
+	if (berth_template_render(tmpl, v, &out, &err) < 0) {
+		cli_error("Error", &err);
+		return 1;
+	}
+	printf("%s\n", out);
+	free(out);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'R'},
+		{"run-root", required_argument, NULL, 'U'},
+		{"config", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{0},
+	};
+	struct cli cli = {0};
+	int c;
+
+	/* A closed pipe on our stdout is the reader's business, not a crash. */
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'R':
+			cli.opts.root = optarg;
+			break;
+		case 'U':
+			cli.opts.run_root = optarg;
+			break;
+		case 'C':
+			cli.opts.config_path = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'v':
+			printf("berth version %s\n", BERTH_VERSION);
+			return 0;
+		default:
+			fputs("See 'berth --help'.\n", stderr);
+			return 125;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 125;
+	}
+	const char *verb = argv[optind];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(verb, verbs[i].name))
+			continue;
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+		optind = 0; /* reset getopt for the verb */
+		int rc = verbs[i].fn(&cli, sub_argc, sub_argv);
+		fflush(stdout);
+		cli.ctx = berth_ctx_free(cli.ctx);
+		return rc;
+	}
+	fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n", verb);
+	return 125;
+}

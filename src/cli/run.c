@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* berth run | create | start */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char run_usage[] =
+	"Usage:  berth %s [OPTIONS] [--] COMMAND [ARG...]\n"
+	"\n"
+	"%s\n"
+	"\n"
+	"Options:\n"
+	"  -d, --detach               Run in the background and print the container ID\n"
+	"      --rm                   Remove the container when it exits\n"
+	"  -i, --interactive          Keep STDIN open\n"
+	"  -t, --tty                  Allocate a pseudo-TTY\n"
+	"      --name NAME            Assign a name to the container\n"
+	"  -h, --hostname NAME        Container host name\n"
+	"  -e, --env KEY=VALUE        Set an environment variable (repeatable)\n"
+	"      --network, --net MODE  bridge (default), none, host or container:NAME\n"
+	"      --ip ADDR              IPv4 address on the bridge (e.g. 172.17.0.10)\n"
+	"      --mac-address MAC      MAC address (e.g. 02:42:ac:11:00:0a)\n"
+	"      --rootfs DIR           Run from DIR instead of an overlay over the host root\n"
+	"      --help                 Print usage\n";
+
+enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP };
+
+static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
+		     bool *detach, char ***env_out)
+{
+	static const struct option opts[] = {
+		{"detach", no_argument, NULL, 'd'},
+		{"rm", no_argument, NULL, OPT_RM},
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"hostname", required_argument, NULL, 'h'},
+		{"env", required_argument, NULL, 'e'},
+		{"network", required_argument, NULL, OPT_NET},
+		{"net", required_argument, NULL, OPT_NET},
+		{"ip", required_argument, NULL, OPT_IP},
+		{"mac-address", required_argument, NULL, OPT_MAC},
+		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	char **env = calloc((size_t)argc + 1, sizeof(char *));
+	size_t n_env = 0;
+	int c;
+	opterr = 0;
+	*env_out = env;
+	while ((c = getopt_long(argc, argv, "+:dith:e:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			*detach = true;
+			break;
+		case OPT_RM:
+			o->auto_remove = true;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case OPT_NAME:
+			o->name = optarg;
+			break;
+		case 'h':
+			o->hostname = optarg;
+			break;
+		case 'e':
+			env[n_env++] = optarg;
+			break;
+		case OPT_NET:
+			o->network = optarg;
+			break;
+		case OPT_IP:
+			o->ip = optarg;
+			break;
+		case OPT_MAC:
+			o->mac = optarg;
+			break;
+		case OPT_ROOTFS:
+			o->rootfs = optarg;
+			break;
+		case OPT_HELP:
+			printf(run_usage, verb,
+			       !strcmp(verb, "run") ? "Create and run a new container"
+						    : "Create a new container");
+			return 0;
+		case ':':
+			return cli_usage_error(verb, "flag needs an argument: %s", argv[optind - 1]);
+		default:
+			if (optopt)
+				return cli_usage_error(verb, "unknown shorthand flag: '%c' in -%c", optopt, optopt);
+			return cli_usage_error(verb, "unknown flag: %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	if (optind >= argc)
+		return cli_usage_error(verb, "\"berth %s\" requires a command to run", verb);
+	o->argv = argv + optind;
+	o->env = env;
+	return -1; /* parsed: go on */
+}
+
+static int create(struct cli *cli, const char *verb, int argc, char **argv, bool *detach,
+		  struct berth_run_opts *o, char id[65])
+{
+	struct berth_ctx *ctx;
+	struct berth_error err = {0};
+	char **env = NULL;
+	int rc = parse_run(verb, argc, argv, o, detach, &env);
+	if (rc >= 0) {
+		free(env);
+		return rc;
+	}
+	if (cli_ctx(cli, &ctx) < 0) {
+		free(env);
+		return 125;
+	}
+	int r = berth_container_create(ctx, o, id, &err);
+	free(env);
+	if (r < 0) {
+		cli_error("berth", &err);
+		return 125;
+	}
+	return -1;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv)
+{
+	struct berth_run_opts o = {0};
+	bool detach = false;
+	char id[65];
+	int rc = create(cli, "create", argc, argv, &detach, &o, id);
+	if (rc >= 0)
+		return rc;
+	printf("%s\n", id);
+	return 0;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct berth_run_opts o = {0};
+	struct berth_error err = {0};
+	bool detach = false;
+	char id[65];
+	int rc = create(cli, "run", argc, argv, &detach, &o, id);
+	if (rc >= 0)
+		return rc;
+	struct berth_start st = {.attach = !detach};
+	int r = berth_container_start(cli->ctx, id, &st, &err);
+	if (r < 0) {
+		/* Nothing half-done: a container that could not start is removed. */
+		(void)berth_container_remove(cli->ctx, id, true, NULL);
+		cli_error("berth", &err);
+		if (st.exec_failed)
+			return err.code == -ENOENT ? 127 : 126;
+		return 125;
+	}
+	if (detach) {
+		printf("%s\n", id);
+		return 0;
+	}
+	return st.exit_status;
+}
+
+int cmd_start(struct cli *cli, int argc, char **argv)
+{
+	struct berth_ctx *ctx;
+	int rc = 0;
+	if (argc < 2)
+		return cli_usage_error("start", "\"berth start\" requires at least 1 argument.");
+	if (cli_ctx(cli, &ctx) < 0)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		struct berth_error err = {0};
+		struct berth_start st = {0};
+		if (berth_container_start(ctx, argv[i], &st, &err) < 0) {
+			cli_error("Error", &err);
+			rc = 1;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return rc;
+}

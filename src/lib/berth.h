@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * libberth: the public API the front ends (berth, berth-cni) call.
+ * Every function returns >= 0 on success or -errno, and fills the optional
+ * struct berth_error with a message for a human. Nothing here prints or exits.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "error.h"
+
+struct berth_ctx;
+
+struct berth_ctx_opts {
+	const char *root;        /* persistent state; default /var/lib/berth, env BERTH_ROOT */
+	const char *run_root;    /* runtime state; default /run/berth, env BERTH_RUN_ROOT */
+	const char *config_path; /* default /etc/berth/daemon.json, env BERTH_CONFIG */
+	const char *netns_dir;   /* where `ip netns` looks; default /run/netns, env BERTH_NETNS_DIR */
+};
+
+int berth_ctx_new(struct berth_ctx **out, const struct berth_ctx_opts *opts,
+		  struct berth_error *err);
+struct berth_ctx *berth_ctx_free(struct berth_ctx *ctx);
+
+struct berth_run_opts {
+	const char *name;            /* NULL: a generated name */
+	const char *hostname;        /* NULL: the first 12 characters of the id */
+	char *const *argv;           /* NULL-terminated, at least one entry */
+	char *const *env;            /* NULL-terminated KEY=VALUE list, may be NULL */
+	const char *network;         /* "bridge" (NULL), "none", "host", "container:NAME" */
+	const char *ip;              /* --ip */
+	const char *mac;             /* --mac-address */
+	const char *rootfs;          /* --rootfs DIR; NULL: overlay over the host root */
+	bool tty;                    /* -t */
+	bool interactive;            /* -i */
+	bool auto_remove;            /* --rm */
+};
+
+/* Record a new container (state "created"). id receives the 64-hex id. */
+int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o,
+			   char id[65], struct berth_error *err);
+
+struct berth_start {
+	bool attach;      /* in: run in the foreground, relaying stdio, until exit */
+	int exit_status;  /* out (attach): the container's exit status */
+	bool exec_failed; /* out: the command could not be executed (err says why) */
+};
+int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
+			  struct berth_error *err);
+
+/* SIGTERM, then SIGKILL after timeout seconds; returns once the container
+ * has exited and its network is released. Stopping a stopped one is a no-op. */
+int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
+			 struct berth_error *err);
+int berth_container_kill(struct berth_ctx *ctx, const char *ref, int sig,
+			 struct berth_error *err);
+/* Remove a container; force kills it first if running (else -EBUSY). */
+int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
+			   struct berth_error *err);
+
+struct berth_exec_opts {
+	char *const *argv;
+	char *const *env;
+	bool tty;
+	bool interactive;
+	int exit_status;  /* out */
+	bool exec_failed; /* out */
+};
+int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
+			 struct berth_error *err);
+
+/* Docker-shaped inspect document (new reference in *out). */
+int berth_container_inspect(struct berth_ctx *ctx, const char *ref, json_t **out,
+			    struct berth_error *err);
+/* An array of inspect documents, newest first; all=false: running only. */
+int berth_container_list(struct berth_ctx *ctx, bool all, json_t **out,
+			 struct berth_error *err);
+/* Open the container's log for reading (the caller closes the fd). */
+int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct berth_error *err);
+
+/* Re-read daemon.json and make the kernel match the store (bridges, rules). */
+int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
+
+/* Docker-shaped network inspect documents. */
+int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);

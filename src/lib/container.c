@@ -1,0 +1,895 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container lifecycle: create records the container; start makes its
+ * namespace, network and files, then hands it to a monitor; stop, kill and
+ * rm end it. The store changes first in one transaction; the kernel follows.
+ */
+#include "container.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "firewall.h"
+#include "netns.h"
+#include "network.h"
+#include "util.h"
+
+/* ---- create ---- */
+
+static bool valid_name(const char *s)
+{
+	/* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
+	size_t n = strlen(s);
+	if (n < 2 || n > 127 || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static void random_name(char out[64])
+{
+	static const char *const adj[] = {
+		"brave", "calm", "eager", "fervent", "gallant", "happy", "jolly", "keen",
+		"lucid", "nifty", "quirky", "serene", "sharp", "stoic", "tender", "vivid",
+	};
+	static const char *const noun[] = {
+		"albatross", "beacon", "capstan", "dinghy", "ferry", "galley", "harbor",
+		"jetty", "keel", "lantern", "mooring", "pier", "quay", "rudder", "schooner", "tug",
+	};
+	char h[5];
+	(void)random_hex(h, 4);
+	unsigned v = (unsigned)strtoul(h, NULL, 16);
+	snprintf(out, 64, "%s_%s_%s", adj[v & 15], noun[(v >> 4) & 15], h);
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts *o,
+			      json_t *cfg, struct berth_error *err)
+{
+	const char *net = o->network && *o->network ? o->network : "bridge";
+	if (!strcmp(net, "default"))
+		net = "bridge";
+	if (!strncmp(net, "container:", 10)) {
+		struct store *st;
+		struct ctr_rec other;
+		int r = ctx_store(ctx, &st, err);
+		if (r < 0)
+			return r;
+		r = store_container_get(st, net + 10, &other);
+		if (r < 0)
+			return berth_errmsg(err, -ENOENT, "No such container: %s", net + 10);
+		json_object_set_new(cfg, "network_container", json_string(other.id));
+		ctr_rec_clear(&other);
+		if (o->hostname)
+			return berth_errmsg(err, -EINVAL,
+					    "conflicting options: hostname and the network mode");
+	} else if (strcmp(net, "bridge") && strcmp(net, "none") && strcmp(net, "host")) {
+		return berth_errmsg(err, -ENOENT,
+				    "network %s not found (want bridge, none, host or container:NAME)", net);
+	}
+	bool bridge = !strcmp(net, "bridge");
+	if (o->ip) {
+		uint32_t ip;
+		if (!bridge)
+			return berth_errmsg(err, -EINVAL,
+					    "conflicting options: ip address and the network mode \"%s\"", net);
+		int r = ipam_parse_ip4(o->ip, &ip, err);
+		if (r < 0)
+			return r;
+	}
+	if (o->mac) {
+		uint8_t mac[6];
+		if (!bridge)
+			return berth_errmsg(err, -EINVAL,
+					    "conflicting options: mac-address and the network mode \"%s\"", net);
+		int r = ipam_parse_mac(o->mac, mac, err);
+		if (r < 0)
+			return r;
+	}
+	json_object_set_new(cfg, "network", json_string(net));
+	return 0;
+}
+
+int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o,
+			   char id[65], struct berth_error *err)
+{
+	struct store *st;
+	char name[64];
+	int r;
+
+	if (!o->argv || !o->argv[0] || !o->argv[0][0])
+		return berth_errmsg(err, -EINVAL, "no command specified");
+	if (o->name && !valid_name(o->name))
+		return berth_errmsg(err, -EINVAL,
+				    "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+				    o->name);
+	if (o->hostname && (strlen(o->hostname) > 63 || !*o->hostname))
+		return berth_errmsg(err, -EINVAL, "invalid hostname \"%s\": want 1-63 characters",
+				    o->hostname);
+	for (char *const *e = o->env; e && *e; e++)
+		if (!strchr(*e, '=') || **e == '=')
+			return berth_errmsg(err, -EINVAL, "invalid environment variable \"%s\": want KEY=VALUE", *e);
+	if (o->rootfs) {
+		struct stat sb;
+		if (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			return berth_errmsg(err, -ENOENT, "--rootfs %s: not a directory", o->rootfs);
+	}
+	json_t *cfg = json_object();
+	r = check_network_opts(ctx, o, cfg, err);
+	if (r < 0) {
+		json_decref(cfg);
+		return r;
+	}
+	json_object_set_new(cfg, "argv", strv_json(o->argv));
+	json_object_set_new(cfg, "env", strv_json(o->env));
+	if (o->hostname)
+		json_object_set_new(cfg, "hostname", json_string(o->hostname));
+	if (o->ip)
+		json_object_set_new(cfg, "ip", json_string(o->ip));
+	if (o->mac)
+		json_object_set_new(cfg, "mac", json_string(o->mac));
+	if (o->rootfs) {
+		char *abs = realpath(o->rootfs, NULL);
+		json_object_set_new(cfg, "rootfs", json_string(abs ? abs : o->rootfs));
+		free(abs);
+	}
+	json_object_set_new(cfg, "tty", json_boolean(o->tty));
+	json_object_set_new(cfg, "interactive", json_boolean(o->interactive));
+	json_object_set_new(cfg, "auto_remove", json_boolean(o->auto_remove));
+
+	struct ctr_rec c = {.config = cfg, .state = CTR_CREATED};
+	r = random_hex(c.id, 64);
+	if (r < 0) {
+		json_decref(cfg);
+		return berth_err(err, r, "container id");
+	}
+	if (!o->name)
+		random_name(name);
+	snprintf(c.name, sizeof(c.name), "%s", o->name ? o->name : name);
+	now_rfc3339(c.created);
+	r = ctx_store(ctx, &st, err);
+	if (r >= 0)
+		r = store_container_insert(st, &c, err);
+	json_decref(cfg);
+	if (r == -EEXIST)
+		return berth_errmsg(err, r,
+				    "Conflict. The container name \"/%s\" is already in use by another container. "
+				    "You have to remove (or rename) that container to be able to reuse that name.",
+				    c.name);
+	if (r < 0)
+		return r;
+	memcpy(id, c.id, 65);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+enum net_mode container_net_mode(const struct ctr_rec *c, const char **other_id)
+{
+	const char *n = json_string_value(json_object_get(c->config, "network"));
+	if (!n || !strcmp(n, "bridge"))
+		return NET_BRIDGE;
+	if (!strcmp(n, "none"))
+		return NET_NONE;
+	if (!strcmp(n, "host"))
+		return NET_HOST;
+	if (other_id)
+		*other_id = json_string_value(json_object_get(c->config, "network_container"));
+	return NET_CONTAINER;
+}
+
+bool ctr_alive(const struct ctr_rec *c)
+{
+	return c->pid > 0 && c->pid_start && proc_starttime(c->pid) == c->pid_start;
+}
+
+bool monitor_alive(const struct ctr_rec *c)
+{
+	return c->monitor_pid > 0 && c->monitor_start &&
+	       proc_starttime(c->monitor_pid) == c->monitor_start;
+}
+
+static int get_container(struct berth_ctx *ctx, const char *ref, struct ctr_rec *c,
+			 struct berth_error *err)
+{
+	struct store *st;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_container_get(st, ref, c);
+	if (r == -ENOENT)
+		return berth_errmsg(err, r, "No such container: %s", ref);
+	if (r == -ENOTUNIQ)
+		return berth_errmsg(err, r, "multiple containers match \"%s\": use more of the id", ref);
+	return r;
+}
+
+static char **strv_from_json(json_t *a, size_t extra)
+{
+	size_t n = json_array_size(a);
+	char **v = calloc(n + extra + 1, sizeof(char *));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = strdup(json_string_value(json_array_get(a, i)) ?: "");
+	return v;
+}
+
+static bool env_has(char **env, const char *key)
+{
+	size_t k = strlen(key);
+	for (; env && *env; env++)
+		if (!strncmp(*env, key, k) && (*env)[k] == '=')
+			return true;
+	return false;
+}
+
+/* Docker's environment: PATH, HOSTNAME, TERM (tty), HOME, then -e values. */
+static char **build_env(json_t *cfg, const char *hostname, bool tty)
+{
+	json_t *user = json_object_get(cfg, "env");
+	char **env = calloc(json_array_size(user) + 5, sizeof(char *));
+	if (!env)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(user); i++)
+		env[n++] = strdup(json_string_value(json_array_get(user, i)));
+	if (!env_has(env, "PATH"))
+		env[n++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	if (!env_has(env, "HOSTNAME") && asprintf(&env[n], "HOSTNAME=%s", hostname) >= 0)
+		n++;
+	if (tty && !env_has(env, "TERM"))
+		env[n++] = strdup("TERM=xterm");
+	if (!env_has(env, "HOME"))
+		env[n++] = strdup("HOME=/root");
+	return env;
+}
+
+/* ---- files: hostname, hosts, resolv.conf ---- */
+
+static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostname,
+		       uint32_t ip, enum net_mode mode, struct berth_error *err)
+{
+	char path[4096], a[16];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/hostname", dir);
+	_cleanup_free_ char *hn = NULL;
+	if (asprintf(&hn, "%s\n", hostname) < 0)
+		return berth_err(err, -ENOMEM, "hostname");
+	r = write_file(path, hn, strlen(hn), 0644);
+	if (r < 0)
+		return berth_err(err, r, "write %s", path);
+
+	_cleanup_free_ char *hosts = NULL;
+	if (mode == NET_HOST) {
+		/* --net=host sees the host's own files. */
+		return 0;
+	}
+	int n = asprintf(&hosts,
+			 "127.0.0.1\tlocalhost\n"
+			 "::1\tlocalhost ip6-localhost ip6-loopback\n"
+			 "fe00::0\tip6-localnet\n"
+			 "ff00::0\tip6-mcastprefix\n"
+			 "ff02::1\tip6-allnodes\n"
+			 "ff02::2\tip6-allrouters\n"
+			 "%s%s%s%s",
+			 ip ? ip4_str(ip, a) : "", ip ? "\t" : "", ip ? hostname : "", ip ? "\n" : "");
+	if (n < 0)
+		return berth_err(err, -ENOMEM, "hosts");
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	r = write_file(path, hosts, (size_t)n, 0644);
+	if (r < 0)
+		return berth_err(err, r, "write %s", path);
+
+	/* resolv.conf: the host's, without loopback resolvers (unreachable
+	 * from the container), or daemon.json "dns"; Docker's fallback when
+	 * nothing is left. */
+	char line[512];
+	size_t cap = 4096, len = 0;
+	_cleanup_free_ char *out = calloc(1, cap);
+	unsigned ns = 0;
+	if (!out)
+		return berth_err(err, -ENOMEM, "resolv.conf");
+	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
+	while (f && fgets(line, sizeof(line), f) && len + strlen(line) + 1 < cap) {
+		char addr[64];
+		if (sscanf(line, " nameserver %63s", addr) == 1) {
+			if (ctx->cfg.n_dns || !strncmp(addr, "127.", 4) || !strcmp(addr, "::1"))
+				continue;
+			ns++;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s", line);
+	}
+	for (unsigned i = 0; i < ctx->cfg.n_dns; i++, ns++)
+		len += (size_t)snprintf(out + len, cap - len, "nameserver %s\n", ctx->cfg.dns[i]);
+	if (!ns)
+		len += (size_t)snprintf(out + len, cap - len,
+					"\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	r = write_file(path, out, len, 0644);
+	if (r < 0)
+		return berth_err(err, r, "write %s", path);
+	return 0;
+}
+
+/* ---- network setup and teardown ---- */
+
+static int lo_up(struct nl *cnl, struct berth_error *err)
+{
+	struct nl_link lo;
+	int r = nl_link_get(cnl, "lo", &lo, err);
+	if (r < 0)
+		return r;
+	return nl_link_set(cnl, lo.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
+}
+
+/* Allocate the endpoint's addresses in one transaction. */
+static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
+			     const struct net_rec *n, struct ep_rec *ep, struct berth_error *err)
+{
+	struct store *st;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	memset(ep, 0, sizeof(*ep));
+	snprintf(ep->container_id, sizeof(ep->container_id), "%s", c->id);
+	snprintf(ep->network_id, sizeof(ep->network_id), "%s", n->id);
+	snprintf(ep->ifname, sizeof(ep->ifname), "eth0");
+	network_veth_name(c->id, n->id, ep->veth);
+	const char *req_ip = json_string_value(json_object_get(c->config, "ip"));
+	const char *req_mac = json_string_value(json_object_get(c->config, "mac"));
+	snprintf(ep->req_ip, sizeof(ep->req_ip), "%s", req_ip ? req_ip : "");
+	snprintf(ep->req_mac, sizeof(ep->req_mac), "%s", req_mac ? req_mac : "");
+
+	struct ipam_pool pool = {.subnet = n->subnet, .range = n->range, .gateway = n->gateway};
+	r = store_begin(st, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ uint32_t *used = NULL;
+	size_t n_used = 0;
+	r = store_network_ips(st, n->id, &used, &n_used);
+	if (r < 0) {
+		berth_err(err, r, "list addresses");
+		goto fail;
+	}
+	if (req_ip) {
+		/* --ip may lie anywhere in the subnet, as with Docker's --ip. */
+		struct ipam_pool whole = pool;
+		whole.range = n->subnet;
+		r = ipam_parse_ip4(req_ip, &ep->ip, err);
+		if (r >= 0)
+			r = ipam_check(&whole, ep->ip, err);
+		for (size_t i = 0; r >= 0 && i < n_used; i++)
+			if (used[i] == ep->ip)
+				r = berth_errmsg(err, -EADDRINUSE, "address %s is already in use", req_ip);
+	} else {
+		r = ipam_next_free(&pool, used, n_used, &ep->ip, err);
+	}
+	if (r < 0)
+		goto fail;
+	if (req_mac)
+		r = ipam_parse_mac(req_mac, ep->mac, err);
+	else
+		ipam_mac_from_ip4(ep->ip, ep->mac);
+	if (r >= 0 && n->has_v6) {
+		ep->has_ip6 = true;
+		r = ipam_ip6_from_mac(&n->subnet6, ep->mac, &ep->ip6);
+		if (r < 0)
+			berth_errmsg(err, r, "IPv6 prefix of network %s is too long", n->name);
+	}
+	if (r >= 0)
+		r = store_endpoint_put(st, ep, err);
+	if (r >= 0)
+		r = store_commit(st, err);
+	if (r >= 0)
+		return 0;
+fail:
+	store_rollback(st);
+	return berth_err_wrap(err, r, "network %s", n->name);
+}
+
+static int setup_bridge_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, int netns_fd,
+				 struct nl *cnl, uint32_t *ip, struct berth_error *err)
+{
+	struct net_rec n;
+	struct ep_rec ep;
+	int r = network_default_ensure(ctx, &n, err);
+	if (r < 0)
+		return r;
+	r = allocate_endpoint(ctx, c, &n, &ep, err);
+	if (r < 0)
+		return r;
+	r = network_attach(ctx, &n, &ep, netns_fd, cnl, err);
+	if (r < 0)
+		return r; /* the caller's teardown releases the allocation */
+	*ip = ep.ip;
+	return 0;
+}
+
+static char *netns_path(struct berth_ctx *ctx, const char *id)
+{
+	return ctx_run_path(ctx, id, "netns");
+}
+
+int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec c;
+	int rc = 0;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_container_get(st, id, &c);
+	if (r < 0)
+		return 0;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	if (store_endpoint_list(st, c.id, NULL, &eps, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			r = network_detach(ctx, &eps[i], err);
+			if (r < 0 && !rc)
+				rc = r;
+		}
+	}
+	/* Our own namespace only: --net=container:X does not own X's. */
+	_cleanup_free_ char *path = netns_path(ctx, c.id);
+	if (path) {
+		netns_name_del(ctx->netns_dir, c.name, path);
+		r = netns_remove(path, rc ? NULL : err);
+		if (r < 0 && !rc)
+			rc = r;
+	}
+	if (store_begin(st, rc ? NULL : err) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			eps[i].ip = 0;
+			eps[i].has_ip6 = false;
+			(void)store_endpoint_put(st, &eps[i], NULL);
+		}
+		(void)store_commit(st, NULL);
+	}
+	ctr_rec_clear(&c);
+	return rc;
+}
+
+void launch_free(struct launch *l)
+{
+	free(l->run_dir);
+	free(l->log_path);
+	free(l->netns_path);
+	if (l->netns_fd >= 0)
+		close(l->netns_fd);
+	strv_free(l->envp);
+	free(l->hostname);
+	free(l->upper);
+	free(l->work);
+	free(l->merged);
+	memset(l, 0, sizeof(*l));
+	l->netns_fd = -1;
+}
+
+static int prepare_dirs(struct berth_ctx *ctx, const struct ctr_rec *c, struct launch *l,
+			struct berth_error *err)
+{
+	_cleanup_free_ char *state = ctx_state_path(ctx, c->id, NULL);
+	l->run_dir = ctx_run_path(ctx, c->id, NULL);
+	l->log_path = ctx_state_path(ctx, c->id, "container.log");
+	l->upper = ctx_state_path(ctx, c->id, "upper");
+	l->work = ctx_state_path(ctx, c->id, "work");
+	l->merged = ctx_run_path(ctx, c->id, "rootfs");
+	if (!state || !l->run_dir || !l->log_path || !l->upper || !l->work || !l->merged)
+		return berth_err(err, -ENOMEM, "paths");
+	const char *dirs[] = {state, l->run_dir, l->upper, l->work, l->merged};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		if (mkdir_p(dirs[i], 0700) < 0)
+			return berth_err(err, negerrno(), "create %s", dirs[i]);
+	(void)chmod(l->merged, 0755);
+	return 0;
+}
+
+static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struct launch *l,
+			   uint32_t *ip, struct berth_error *err)
+{
+	const char *other = NULL;
+	enum net_mode mode = container_net_mode(c, &other);
+	int r;
+
+	if (mode == NET_HOST)
+		return 0;
+	if (mode == NET_CONTAINER) {
+		struct store *st;
+		struct ctr_rec o;
+		r = ctx_store(ctx, &st, err);
+		if (r < 0)
+			return r;
+		if (!other || store_container_get(st, other, &o) < 0)
+			return berth_errmsg(err, -ENOENT, "network container %s no longer exists", other ?: "?");
+		bool alive = o.state == CTR_RUNNING && ctr_alive(&o);
+		if (alive)
+			l->netns_path = netns_path(ctx, o.id);
+		if (alive && container_net_mode(&o, NULL) == NET_HOST) {
+			free(l->netns_path);
+			l->netns_path = NULL;
+		}
+		char oname[128];
+		snprintf(oname, sizeof(oname), "%s", o.name);
+		ctr_rec_clear(&o);
+		if (!alive)
+			return berth_errmsg(err, -ESRCH,
+					    "cannot join network of a non running container: %s", oname);
+		if (!l->netns_path)
+			return 0;
+		l->netns_fd = netns_open(l->netns_path, err);
+		return l->netns_fd < 0 ? l->netns_fd : 0;
+	}
+
+	l->netns_path = netns_path(ctx, c->id);
+	if (!l->netns_path)
+		return berth_err(err, -ENOMEM, "netns path");
+	(void)netns_remove(l->netns_path, NULL); /* a stale pin from a crash */
+	l->netns_fd = netns_create(l->netns_path, err);
+	if (l->netns_fd < 0)
+		return l->netns_fd;
+	_cleanup_(nl_closep) struct nl *cnl = NULL;
+	r = nl_open(&cnl, l->netns_fd, err);
+	if (r >= 0)
+		r = lo_up(cnl, err);
+	if (r >= 0 && mode == NET_BRIDGE)
+		r = setup_bridge_endpoint(ctx, c, l->netns_fd, cnl, ip, err);
+	if (r < 0)
+		return r;
+	return netns_name_add(ctx->netns_dir, c->name, l->netns_path, err);
+}
+
+int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l,
+		      struct berth_error *err)
+{
+	uint32_t ip = 0;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->netns_fd = -1;
+	l->tty = json_is_true(json_object_get(c->config, "tty"));
+	l->interactive = json_is_true(json_object_get(c->config, "interactive"));
+	l->auto_remove = json_is_true(json_object_get(c->config, "auto_remove"));
+	const char *hn = json_string_value(json_object_get(c->config, "hostname"));
+	enum net_mode mode = container_net_mode(c, NULL);
+	char host_hn[65] = "";
+	if (mode == NET_HOST && !hn && gethostname(host_hn, sizeof(host_hn) - 1) == 0)
+		hn = host_hn;
+	l->hostname = hn ? strdup(hn) : strndup(c->id, 12);
+	r = prepare_dirs(ctx, c, l, err);
+	if (r < 0)
+		goto fail;
+	r = prepare_network(ctx, c, l, &ip, err);
+	if (r < 0)
+		goto fail;
+	if (mode == NET_CONTAINER) {
+		/* Share the other container's hosts and resolv.conf. */
+		const char *other = NULL;
+		(void)container_net_mode(c, &other);
+		_cleanup_free_ char *odir = ctx_run_path(ctx, other, NULL);
+		char src[4096], dst[4096];
+		const char *files[] = {"hosts", "resolv.conf"};
+		for (size_t i = 0; odir && i < ARRAY_SIZE(files); i++) {
+			snprintf(src, sizeof(src), "%s/%s", odir, files[i]);
+			snprintf(dst, sizeof(dst), "%s/%s", l->run_dir, files[i]);
+			_cleanup_free_ char *data = NULL;
+			size_t len = 0;
+			_cleanup_fclose_ FILE *f = fopen(src, "re");
+			if (f && getdelim(&data, &len, '\0', f) >= 0)
+				(void)write_file(dst, data, strlen(data), 0644);
+		}
+		snprintf(dst, sizeof(dst), "%s/hostname", l->run_dir);
+		_cleanup_free_ char *hnl = NULL;
+		if (asprintf(&hnl, "%s\n", l->hostname) >= 0)
+			(void)write_file(dst, hnl, strlen(hnl), 0644);
+	} else {
+		r = write_files(ctx, l->run_dir, l->hostname, ip, mode, err);
+		if (r < 0)
+			goto fail;
+	}
+	l->envp = build_env(c->config, l->hostname, l->tty);
+	if (!l->envp) {
+		r = berth_err(err, -ENOMEM, "environment");
+		goto fail;
+	}
+	const char *rootfs = json_string_value(json_object_get(c->config, "rootfs"));
+	l->rootfs = (struct rootfs_spec){
+		.rootfs = rootfs, .upper = l->upper, .work = l->work,
+		.merged = l->merged, .files_dir = l->run_dir, .sysfs_ro = false,
+	};
+	l->spawn = (struct spawn_spec){
+		.envp = l->envp,
+		.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
+		.rootfs = &l->rootfs,
+		.hostname = l->hostname,
+		.fds = {-1, -1, -1},
+	};
+	if (l->netns_fd >= 0)
+		l->spawn.join_fds[l->spawn.n_join++] = l->netns_fd;
+	return 0;
+fail:
+	(void)container_teardown(ctx, c->id, NULL);
+	launch_free(l);
+	return r;
+}
+
+int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t monitor,
+			   struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec c;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_begin(st, err);
+	if (r < 0)
+		return r;
+	r = store_container_get(st, id, &c);
+	if (r < 0) {
+		store_rollback(st);
+		return berth_err(err, r, "container %s", id);
+	}
+	c.state = CTR_RUNNING;
+	c.pid = pid;
+	c.pid_start = proc_starttime(pid);
+	c.monitor_pid = monitor;
+	c.monitor_start = proc_starttime(monitor);
+	c.exit_code = 0;
+	c.error[0] = '\0';
+	now_rfc3339(c.started_at);
+	snprintf(c.finished_at, sizeof(c.finished_at), "0001-01-01T00:00:00Z");
+	r = store_container_update(st, &c, err);
+	ctr_rec_clear(&c);
+	if (r >= 0)
+		r = store_commit(st, err);
+	else
+		store_rollback(st);
+	return r;
+}
+
+static int remove_files(struct berth_ctx *ctx, const char *id)
+{
+	_cleanup_free_ char *run = ctx_run_path(ctx, id, NULL);
+	_cleanup_free_ char *state = ctx_state_path(ctx, id, NULL);
+	if (run)
+		(void)remove_tree(run);
+	if (state)
+		(void)remove_tree(state);
+	return 0;
+}
+
+static void record_exit(struct berth_ctx *ctx, const char *id, int code)
+{
+	struct store *st;
+	struct ctr_rec c;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_begin(st, NULL) < 0)
+		return;
+	if (store_container_get(st, id, &c) == 0) {
+		if (c.state == CTR_RUNNING) {
+			c.state = CTR_EXITED;
+			c.exit_code = code;
+			c.pid = 0;
+			c.pid_start = 0;
+			c.monitor_pid = 0;
+			c.monitor_start = 0;
+			now_rfc3339(c.finished_at);
+			(void)store_container_update(st, &c, NULL);
+		}
+		ctr_rec_clear(&c);
+	}
+	(void)store_commit(st, NULL);
+}
+
+void container_finished(struct berth_ctx *ctx, const char *id, int wstatus)
+{
+	struct store *st;
+	struct ctr_rec c;
+	(void)container_teardown(ctx, id, NULL);
+	record_exit(ctx, id, wait_status_code(wstatus));
+	if (ctx_store(ctx, &st, NULL) < 0 || store_container_get(st, id, &c) < 0)
+		return;
+	bool rm = json_is_true(json_object_get(c.config, "auto_remove"));
+	ctr_rec_clear(&c);
+	if (rm && store_container_del(st, id, NULL) == 0)
+		remove_files(ctx, id);
+}
+
+/* ---- start, stop, kill, rm ---- */
+
+int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
+			  struct berth_error *err)
+{
+	struct ctr_rec c;
+	struct launch l;
+	int r = get_container(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state == CTR_RUNNING && ctr_alive(&c)) {
+		ctr_rec_clear(&c);
+		return 0; /* Docker: starting a running container is a no-op */
+	}
+	if (c.state == CTR_RUNNING) /* died without its monitor: clean up first */
+		container_finished(ctx, c.id, W_EXITCODE(137, 0));
+	l.netns_fd = -1;
+	r = container_prepare(ctx, &c, &l, err);
+	if (r < 0) {
+		ctr_rec_clear(&c);
+		return r;
+	}
+	char id[65];
+	memcpy(id, c.id, sizeof(id));
+	ctr_rec_clear(&c);
+	json_t *argv = NULL;
+	{
+		struct ctr_rec again;
+		if (get_container(ctx, id, &again, err) == 0) {
+			argv = json_incref(json_object_get(again.config, "argv"));
+			ctr_rec_clear(&again);
+		}
+	}
+	char **av = strv_from_json(argv, 0);
+	json_decref(argv);
+	l.spawn.argv = av;
+	st->exec_failed = false;
+	if (st->attach)
+		r = monitor_run_attached(ctx, id, &l, &st->exit_status, &st->exec_failed, err);
+	else
+		r = monitor_start_detached(ctx, id, &l, &st->exec_failed, err);
+	strv_free(av);
+	launch_free(&l);
+	return r;
+}
+
+/* Wait for a process (not our child) to end, up to timeout_ms (-1: forever).
+ * Returns 1 if it ended, 0 on timeout. */
+static int wait_gone(int pid, uint64_t start, int timeout_ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return 1;
+	if (proc_starttime(pid) != start) {
+		close(fd);
+		return 1;
+	}
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&pf, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n != 0;
+}
+
+/* Signal the container and wait until its monitor has cleaned up. */
+static int end_container(struct berth_ctx *ctx, struct ctr_rec *c, int timeout_s,
+			 struct berth_error *err)
+{
+	if (ctr_alive(c)) {
+		if (timeout_s > 0) {
+			(void)kill(c->pid, SIGTERM);
+			(void)wait_gone(c->pid, c->pid_start, timeout_s * 1000);
+		}
+		if (ctr_alive(c))
+			(void)kill(c->pid, SIGKILL);
+		(void)wait_gone(c->pid, c->pid_start, -1);
+	}
+	/* The monitor records the exit and releases the network; wait for it.
+	 * With no monitor (it died, or a foreground berth was killed), do it here. */
+	if (monitor_alive(c) && c->monitor_pid != getpid())
+		(void)wait_gone(c->monitor_pid, c->monitor_start, 10000);
+	if (!monitor_alive(c) || c->monitor_pid == getpid()) {
+		struct ctr_rec now;
+		if (get_container(ctx, c->id, &now, NULL) == 0) {
+			if (now.state == CTR_RUNNING)
+				container_finished(ctx, c->id, W_EXITCODE(137, 0));
+			ctr_rec_clear(&now);
+		}
+	}
+	return 0;
+}
+
+int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
+			 struct berth_error *err)
+{
+	struct ctr_rec c;
+	int r = get_container(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state == CTR_RUNNING)
+		r = end_container(ctx, &c, timeout < 0 ? 10 : timeout, err);
+	ctr_rec_clear(&c);
+	return r;
+}
+
+int berth_container_kill(struct berth_ctx *ctx, const char *ref, int sig,
+			 struct berth_error *err)
+{
+	struct ctr_rec c;
+	int r = get_container(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state != CTR_RUNNING || !ctr_alive(&c))
+		r = berth_errmsg(err, -ESRCH, "Cannot kill container: %s: container %s is not running",
+				 ref, c.id);
+	else if (kill(c.pid, sig) < 0)
+		r = berth_err(err, negerrno(), "kill container %s", ref);
+	ctr_rec_clear(&c);
+	return r;
+}
+
+int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
+			   struct berth_error *err)
+{
+	struct ctr_rec c;
+	struct store *st;
+	int r = get_container(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	if (c.state == CTR_RUNNING && ctr_alive(&c) && !force) {
+		r = berth_errmsg(err, -EBUSY,
+				 "cannot remove container \"/%s\": container is running: stop the container before removing or force remove",
+				 c.name);
+		ctr_rec_clear(&c);
+		return r;
+	}
+	if (c.state == CTR_RUNNING)
+		(void)end_container(ctx, &c, 0, NULL);
+	(void)container_teardown(ctx, c.id, NULL);
+	r = ctx_store(ctx, &st, err);
+	if (r >= 0)
+		r = store_container_del(st, c.id, err);
+	if (r >= 0)
+		remove_files(ctx, c.id);
+	ctr_rec_clear(&c);
+	return r;
+}
+
+int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct berth_error *err)
+{
+	struct ctr_rec c;
+	int r = get_container(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *path = ctx_state_path(ctx, c.id, "container.log");
+	ctr_rec_clear(&c);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_err(err, negerrno(), "open log of %s", ref);
+	return fd;
+}
+
+int berth_reload(struct berth_ctx *ctx, struct berth_error *err)
+{
+	struct net_rec n;
+	struct store *st;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	if (store_network_get(st, "bridge", &n) == 0) {
+		r = network_default_ensure(ctx, &n, err);
+		if (r < 0)
+			return r;
+	}
+	return firewall_sync(ctx, err);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Container lifecycle internals shared by container.c, monitor.c and inspect.c. */
+#pragma once
+
+#include "ctx.h"
+#include "spawn.h"
+
+/* Network modes, from the container's "network" setting. */
+enum net_mode {
+	NET_BRIDGE,
+	NET_NONE,
+	NET_HOST,
+	NET_CONTAINER,
+};
+enum net_mode container_net_mode(const struct ctr_rec *c, const char **other_id);
+
+/* Everything a start needs, made by container_prepare and torn down by
+ * container_teardown (both idempotent, best effort on the way down). */
+struct launch {
+	char *run_dir;
+	char *log_path;
+	char *netns_path; /* NULL for --net=host */
+	int netns_fd;
+	char **envp;
+	char *hostname;
+	struct rootfs_spec rootfs;
+	char *upper, *work, *merged;
+	struct spawn_spec spawn;
+	bool tty, interactive, auto_remove;
+};
+void launch_free(struct launch *l);
+
+int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l,
+		      struct berth_error *err);
+/* Undo the kernel side: veths, netns, name; release addresses in the store. */
+int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err);
+/* Record a started container. */
+int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t monitor,
+			   struct berth_error *err);
+/* Called when the container process ended: teardown, exit code, --rm. */
+void container_finished(struct berth_ctx *ctx, const char *id, int wstatus);
+/* Is the recorded process still the one we started? */
+bool ctr_alive(const struct ctr_rec *c);
+bool monitor_alive(const struct ctr_rec *c);
+
+/* monitor.c: run the prepared container in the foreground (attach) or
+ * under a detached monitor process. */
+int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l,
+			 int *exit_status, bool *exec_failed, struct berth_error *err);
+int monitor_start_detached(struct berth_ctx *ctx, const char *id, struct launch *l,
+			   bool *exec_failed, struct berth_error *err);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The library context: paths, settings, and handles opened once per command. */
+#pragma once
+
+#include "berth.h"
+#include "config.h"
+#include "netlink.h"
+#include "store.h"
+
+struct berth_ctx {
+	char *root;
+	char *run_root;
+	char *config_path;
+	char *netns_dir;
+	struct berth_config cfg;
+	struct store *store; /* lazily opened: ctx_store() */
+	struct nl *nl;       /* host namespace rtnetlink: ctx_nl() */
+};
+
+int ctx_store(struct berth_ctx *ctx, struct store **out, struct berth_error *err);
+int ctx_nl(struct berth_ctx *ctx, struct nl **out, struct berth_error *err);
+/* Drop the handles that must not cross a fork (SQLite, netlink). */
+void ctx_release_handles(struct berth_ctx *ctx);
+
+/* Paths: "<run_root>/containers/<id>[/<leaf>]" and "<root>/containers/<id>[/<leaf>]". */
+char *ctx_run_path(struct berth_ctx *ctx, const char *id, const char *leaf);
+char *ctx_state_path(struct berth_ctx *ctx, const char *id, const char *leaf);
+
+/* mkdir -p with mode. */
+int mkdir_p(const char *path, mode_t mode);
+/* Current UTC time in Docker's RFC 3339 form with nanoseconds. */
+void now_rfc3339(char buf[40]);
+/* Random lowercase hex string of n chars (n <= 64). */
+int random_hex(char *buf, size_t n);
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+uint64_t proc_starttime(int pid);
+/* Write a whole file atomically-enough (create/truncate). */
+int write_file(const char *path, const char *data, size_t len, mode_t mode);
+/* Free a NULL-terminated string vector. */
+void strv_free(char **v);

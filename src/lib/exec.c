@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* berth exec: run another process inside a running container's namespaces. */
+#include <fcntl.h>
+#include <pty.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "relay.h"
+#include "util.h"
+
+static char **exec_env(json_t *cfg, char *const *extra)
+{
+	json_t *user = json_object_get(cfg, "env");
+	size_t n = 0, ne = 0;
+	while (extra && extra[ne])
+		ne++;
+	char **env = calloc(json_array_size(user) + ne + 4, sizeof(char *));
+	if (!env)
+		return NULL;
+	env[n++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	for (size_t i = 0; i < json_array_size(user); i++)
+		env[n++] = strdup(json_string_value(json_array_get(user, i)));
+	for (size_t i = 0; i < ne; i++)
+		env[n++] = strdup(extra[i]);
+	env[n++] = strdup("HOME=/root");
+	return env;
+}
+
+int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
+			 struct berth_error *err)
+{
+	static const char *const ns[] = {"ipc", "uts", "net", "mnt"};
+	struct store *st;
+	struct ctr_rec c;
+	int fds[ARRAY_SIZE(ns)] = {-1, -1, -1, -1};
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	if (!o->argv || !o->argv[0])
+		return berth_errmsg(err, -EINVAL, "no command specified");
+	r = store_container_get(st, ref, &c);
+	if (r < 0)
+		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	if (c.state != CTR_RUNNING || !ctr_alive(&c)) {
+		r = berth_errmsg(err, -ESRCH, "Container %s is not running", c.id);
+		ctr_rec_clear(&c);
+		return r;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c.pid);
+	_cleanup_close_ int pidns = open(path, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", c.pid, ns[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	char **env = exec_env(c.config, o->env);
+	bool alive = ctr_alive(&c);
+	ctr_rec_clear(&c);
+	int master = -1, slave = -1;
+	_cleanup_close_ int ownpid = -1;
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct spawn_spec sp = {
+		.argv = o->argv, .envp = env, .n_join = ARRAY_SIZE(ns),
+		.fds = {o->interactive ? 0 : devnull, 1, 2},
+	};
+	memcpy(sp.join_fds, fds, sizeof(fds));
+	struct relay rl = {
+		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1, .err_from = -1,
+		.err_to = 2, .log_fd = -1, .forward_signals = true, .raw_tty = -1, .winch_to = -1,
+	};
+	if (pidns < 0 || fds[3] < 0 || !env || !alive) {
+		r = berth_err(err, pidns < 0 || fds[3] < 0 ? negerrno() : -ENOMEM, "open namespaces of %s", ref);
+		goto out;
+	}
+	if (o->tty) {
+		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+			r = berth_err(err, negerrno(), "allocate a pty");
+			goto out;
+		}
+		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
+		sp.fds[0] = sp.fds[1] = sp.fds[2] = slave;
+		sp.ctty = true;
+		rl.out_from = master;
+		rl.winch_to = master;
+		if (o->interactive) {
+			rl.in_from = 0;
+			rl.in_to = master;
+			rl.raw_tty = isatty(0) ? 0 : -1;
+		}
+	}
+	/* The pid namespace applies to children: enter it for the spawn only. */
+	ownpid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (setns(pidns, CLONE_NEWPID) < 0) {
+		r = berth_err(err, negerrno(), "enter pid namespace of %s", ref);
+		goto out;
+	}
+	int pidfd;
+	pid_t pid = spawn_process(&sp, &pidfd, &o->exec_failed, err);
+	(void)setns(ownpid, CLONE_NEWPID);
+	if (slave >= 0)
+		close(TAKE_FD(slave));
+	if (pid < 0) {
+		r = pid;
+		goto out;
+	}
+	rl.pid = pid;
+	rl.pidfd = pidfd;
+	int wstatus = 0;
+	r = relay_run(&rl, &wstatus, err);
+	close(pidfd);
+	o->exit_status = wait_status_code(wstatus);
+out:
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	strv_free(env);
+	return r;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Docker-shaped inspect documents for containers and networks. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "container.h"
+#include "util.h"
+
+static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
+{
+	char a[INET6_ADDRSTRLEN], m[18], gw[16];
+	bool up = e && e->ip;
+	json_t *o = json_object();
+	json_t *ipam = json_null();
+	if (e && e->req_ip[0])
+		ipam = json_pack("{s:s}", "IPv4Address", e->req_ip);
+	json_object_set_new(o, "IPAMConfig", ipam);
+	json_object_set_new(o, "Links", json_null());
+	json_object_set_new(o, "Aliases", json_null());
+	json_object_set_new(o, "MacAddress", json_string(up ? mac_str(e->mac, m) : ""));
+	json_object_set_new(o, "NetworkID", json_string(n ? n->id : ""));
+	json_object_set_new(o, "EndpointID", json_string(up ? e->veth : ""));
+	json_object_set_new(o, "Gateway", json_string(up ? ip4_str(n->gateway, gw) : ""));
+	json_object_set_new(o, "IPAddress", json_string(up ? ip4_str(e->ip, a) : ""));
+	json_object_set_new(o, "IPPrefixLen", json_integer(up ? n->subnet.len : 0));
+	bool v6 = up && e->has_ip6;
+	json_object_set_new(o, "IPv6Gateway",
+			    json_string(v6 ? inet_ntop(AF_INET6, &n->gateway6, a, sizeof(a)) : ""));
+	json_object_set_new(o, "GlobalIPv6Address",
+			    json_string(v6 ? inet_ntop(AF_INET6, &e->ip6, a, sizeof(a)) : ""));
+	json_object_set_new(o, "GlobalIPv6PrefixLen", json_integer(v6 ? n->subnet6.len : 0));
+	json_object_set_new(o, "DriverOpts", json_null());
+	return o;
+}
+
+static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c,
+				bool running)
+{
+	const char *other = NULL;
+	enum net_mode mode = container_net_mode(c, &other);
+	json_t *ns = json_object();
+	json_t *nets = json_object();
+	_cleanup_free_ char *key = ctx_run_path(ctx, c->id, "netns");
+	json_object_set_new(ns, "Bridge", json_string(""));
+	json_object_set_new(ns, "SandboxID", json_string(running && mode != NET_HOST ? c->id : ""));
+	json_object_set_new(ns, "SandboxKey",
+			    json_string(running && (mode == NET_BRIDGE || mode == NET_NONE) && key ? key : ""));
+	json_object_set_new(ns, "Ports", json_object());
+
+	json_t *top = NULL;
+	if (mode == NET_BRIDGE) {
+		struct net_rec n;
+		_cleanup_free_ struct ep_rec *eps = NULL;
+		size_t cnt = 0;
+		bool have_net = store_network_get(st, "bridge", &n) == 0;
+		if (have_net)
+			(void)store_endpoint_list(st, c->id, n.id, &eps, &cnt);
+		top = ep_json(have_net ? &n : NULL, cnt ? &eps[0] : NULL);
+		json_object_set(nets, "bridge", top);
+	} else if (mode == NET_NONE || mode == NET_HOST) {
+		json_object_set_new(nets, mode == NET_NONE ? "none" : "host", ep_json(NULL, NULL));
+	}
+	static const char *const copy[] = {"EndpointID", "Gateway", "GlobalIPv6Address",
+		"GlobalIPv6PrefixLen", "IPAddress", "IPPrefixLen", "IPv6Gateway", "MacAddress"};
+	for (size_t i = 0; i < ARRAY_SIZE(copy); i++) {
+		json_t *v = top ? json_object_get(top, copy[i]) : NULL;
+		json_object_set_new(ns, copy[i], v ? json_incref(v)
+					: (!strcmp(copy[i], "IPPrefixLen") || !strcmp(copy[i], "GlobalIPv6PrefixLen"))
+						? json_integer(0) : json_string(""));
+	}
+	json_decref(top);
+	json_object_set_new(ns, "Networks", nets);
+	return ns;
+}
+
+static json_t *container_json(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c)
+{
+	bool running = c->state == CTR_RUNNING;
+	json_t *argv = json_object_get(c->config, "argv");
+	json_t *args = json_array();
+	for (size_t i = 1; i < json_array_size(argv); i++)
+		json_array_append(args, json_array_get(argv, i));
+	const char *other = NULL;
+	enum net_mode mode = container_net_mode(c, &other);
+	char nm[128];
+	snprintf(nm, sizeof(nm), "%s%s",
+		 mode == NET_BRIDGE ? "bridge" : mode == NET_NONE ? "none" : mode == NET_HOST ? "host" : "container:",
+		 mode == NET_CONTAINER && other ? other : "");
+	const char *hn = json_string_value(json_object_get(c->config, "hostname"));
+	char short_id[13];
+	snprintf(short_id, sizeof(short_id), "%s", c->id);
+	_cleanup_free_ char *rd = ctx_run_path(ctx, c->id, NULL);
+	_cleanup_free_ char *log = ctx_state_path(ctx, c->id, "container.log");
+	char p1[4200], p2[4200], p3[4200], name[130];
+	snprintf(p1, sizeof(p1), "%s/resolv.conf", rd ? rd : "");
+	snprintf(p2, sizeof(p2), "%s/hostname", rd ? rd : "");
+	snprintf(p3, sizeof(p3), "%s/hosts", rd ? rd : "");
+	snprintf(name, sizeof(name), "/%s", c->name);
+	const char *rootfs = json_string_value(json_object_get(c->config, "rootfs"));
+	json_t *state = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}",
+		"Status", ctr_state_str(c->state), "Running", running, "Paused", 0,
+		"Restarting", 0, "OOMKilled", 0, "Dead", 0, "Pid", running ? c->pid : 0,
+		"ExitCode", c->exit_code, "Error", c->error,
+		"StartedAt", c->started_at[0] ? c->started_at : "0001-01-01T00:00:00Z",
+		"FinishedAt", c->finished_at[0] ? c->finished_at : "0001-01-01T00:00:00Z");
+	json_t *config = json_pack("{s:s, s:b, s:b, s:O, s:O, s:s, s:s}",
+		"Hostname", hn ? hn : short_id,
+		"Tty", json_is_true(json_object_get(c->config, "tty")),
+		"OpenStdin", json_is_true(json_object_get(c->config, "interactive")),
+		"Env", json_object_get(c->config, "env"), "Cmd", argv,
+		"Image", rootfs ? rootfs : "", "Rootfs", rootfs ? rootfs : "(host root overlay)");
+	json_t *host = json_pack("{s:s, s:b}", "NetworkMode", nm,
+		"AutoRemove", json_is_true(json_object_get(c->config, "auto_remove")));
+	json_t *doc = json_pack("{s:s, s:s, s:O, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}",
+		"Id", c->id, "Created", c->created, "Path", json_array_get(argv, 0),
+		"Args", args, "State", state, "Image", "", "ResolvConfPath", p1,
+		"HostnamePath", p2, "HostsPath", p3, "LogPath", log ? log : "", "Name", name,
+		"RestartCount", 0, "Driver", rootfs ? "rootfs" : "overlay",
+		"HostConfig", host, "Config", config);
+	if (doc)
+		json_object_set_new(doc, "NetworkSettings", network_settings(ctx, st, c, running));
+	return doc;
+}
+
+/* A container recorded as running whose process and monitor are both gone
+ * (crash, reboot): record it as exited and release its network. */
+static void repair_stale(struct berth_ctx *ctx, struct store *st, struct ctr_rec *c)
+{
+	if (c->state != CTR_RUNNING || ctr_alive(c) || monitor_alive(c))
+		return;
+	char id[65];
+	memcpy(id, c->id, sizeof(id));
+	container_finished(ctx, id, W_EXITCODE(137, 0));
+	ctr_rec_clear(c);
+	if (store_container_get(st, id, c) < 0)
+		memset(c, 0, sizeof(*c));
+}
+
+int berth_container_inspect(struct berth_ctx *ctx, const char *ref, json_t **out,
+			    struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec c;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_container_get(st, ref, &c);
+	if (r == -ENOENT)
+		return berth_errmsg(err, r, "No such container: %s", ref);
+	if (r == -ENOTUNIQ)
+		return berth_errmsg(err, r, "multiple containers match \"%s\": use more of the id", ref);
+	if (r < 0)
+		return berth_err(err, r, "inspect %s", ref);
+	repair_stale(ctx, st, &c);
+	if (!c.id[0])
+		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	*out = container_json(ctx, st, &c);
+	ctr_rec_clear(&c);
+	return *out ? 0 : berth_err(err, -ENOMEM, "inspect");
+}
+
+int berth_container_list(struct berth_ctx *ctx, bool all, json_t **out, struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec *v = NULL;
+	size_t n = 0;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_container_list(st, &v, &n);
+	if (r < 0)
+		return berth_err(err, r, "list containers");
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		repair_stale(ctx, st, &v[i]);
+		if (!v[i].id[0] || (!all && v[i].state != CTR_RUNNING))
+			continue;
+		json_array_append_new(a, container_json(ctx, st, &v[i]));
+	}
+	ctr_recs_free(v, n);
+	*out = a;
+	return 0;
+}
+
+int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err)
+{
+	struct store *st;
+	struct net_rec *nets = NULL;
+	size_t n = 0;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	r = store_network_list(st, &nets, &n);
+	if (r < 0)
+		return berth_err(err, r, "list networks");
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char sub[20], gw[16], rng[20];
+		json_t *cfg = json_pack("{s:s, s:s}", "Subnet", cidr4_str(nets[i].subnet, sub),
+					"Gateway", ip4_str(nets[i].gateway, gw));
+		if (nets[i].range.len != nets[i].subnet.len)
+			json_object_set_new(cfg, "IPRange", json_string(cidr4_str(nets[i].range, rng)));
+		json_t *ipam_cfg = json_array();
+		json_array_append_new(ipam_cfg, cfg);
+		json_t *ctrs = json_object();
+		_cleanup_free_ struct ep_rec *eps = NULL;
+		size_t ne = 0;
+		(void)store_endpoint_list(st, NULL, nets[i].id, &eps, &ne);
+		for (size_t j = 0; j < ne; j++) {
+			struct ctr_rec c;
+			char a4[16], m[18], cidr[24];
+			if (!eps[j].ip || store_container_get(st, eps[j].container_id, &c) < 0)
+				continue;
+			snprintf(cidr, sizeof(cidr), "%s/%u", ip4_str(eps[j].ip, a4), nets[i].subnet.len);
+			json_object_set_new(ctrs, c.id, json_pack("{s:s, s:s, s:s, s:s, s:s}",
+				"Name", c.name, "EndpointID", eps[j].veth, "MacAddress", mac_str(eps[j].mac, m),
+				"IPv4Address", cidr, "IPv6Address", ""));
+			ctr_rec_clear(&c);
+		}
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:n, s:o}, s:b, s:o, s:{s:s}}",
+			"Name", nets[i].name, "Id", nets[i].id, "Created", nets[i].created,
+			"Scope", "local", "Driver", nets[i].driver, "EnableIPv6", nets[i].has_v6,
+			"IPAM", "Driver", "default", "Options", "Config", ipam_cfg,
+			"Internal", nets[i].internal, "Containers", ctrs,
+			"Options", "com.docker.network.bridge.name", nets[i].bridge));
+	}
+	free(nets);
+	*out = a;
+	return 0;
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The monitor: the parent of a container process. It starts the container,
+ * records it as running, relays its output to the log (and, in the
+ * foreground, to the terminal), waits for it, then records the exit status
+ * and releases its network. In the foreground the caller is the monitor;
+ * with -d it is a small detached process (no daemon: one per container).
+ */
+#include <fcntl.h>
+#include <pty.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "relay.h"
+#include "util.h"
+
+struct report {
+	int code;
+	int exec_failed;
+	char msg[sizeof(((struct berth_error *)0)->msg)];
+};
+
+static int open_log(const struct launch *l, struct berth_error *err)
+{
+	int fd = open(l->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return berth_err(err, negerrno(), "open log %s", l->log_path);
+	return fd;
+}
+
+/* Start the prepared container and record it; on failure the network is
+ * released again. Returns the pid, with *pidfd set. */
+static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int *pidfd,
+		    bool *exec_failed, struct berth_error *err)
+{
+	pid_t pid = spawn_process(&l->spawn, pidfd, exec_failed, err);
+	if (pid < 0) {
+		(void)container_teardown(ctx, id, NULL);
+		return pid;
+	}
+	int r = container_mark_running(ctx, id, pid, getpid(), err);
+	if (r < 0) {
+		(void)kill(pid, SIGKILL);
+		siginfo_t si;
+		(void)waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED);
+		close(*pidfd);
+		(void)container_teardown(ctx, id, NULL);
+		return r;
+	}
+	return pid;
+}
+
+int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l,
+			 int *exit_status, bool *exec_failed, struct berth_error *err)
+{
+	_cleanup_close_ int log_fd = open_log(l, err);
+	_cleanup_close_ int master = -1, slave = -1, devnull = -1;
+	int out[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct relay rl = {
+		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1,
+		.err_from = -1, .err_to = 2, .log_fd = log_fd,
+		.forward_signals = true, .raw_tty = -1, .winch_to = -1,
+	};
+	if (log_fd < 0)
+		goto fail_early;
+	if (l->tty) {
+		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+			berth_err(err, negerrno(), "allocate a pty");
+			goto fail_early;
+		}
+		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
+		l->spawn.fds[0] = l->spawn.fds[1] = l->spawn.fds[2] = slave;
+		l->spawn.ctty = true;
+		rl.out_from = master;
+		rl.winch_to = master;
+		if (l->interactive) {
+			rl.in_from = 0;
+			rl.in_to = master;
+			if (isatty(0))
+				rl.raw_tty = 0;
+		}
+	} else {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+			berth_err(err, negerrno(), "pipe");
+			goto fail_early;
+		}
+		l->spawn.fds[0] = l->interactive ? 0 : devnull;
+		l->spawn.fds[1] = out[1];
+		l->spawn.fds[2] = errp[1];
+		rl.out_from = out[0];
+		rl.err_from = errp[0];
+	}
+	int pidfd;
+	pid_t pid = launch(ctx, id, l, &pidfd, exec_failed, err);
+	if (slave >= 0)
+		close(TAKE_FD(slave));
+	if (out[1] >= 0)
+		close(out[1]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (pid < 0) {
+		if (out[0] >= 0)
+			close(out[0]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		return pid;
+	}
+	rl.pid = pid;
+	rl.pidfd = pidfd;
+	int wstatus = 0;
+	int r = relay_run(&rl, &wstatus, err);
+	close(pidfd);
+	if (out[0] >= 0)
+		close(out[0]);
+	if (errp[0] >= 0)
+		close(errp[0]);
+	container_finished(ctx, id, wstatus);
+	*exit_status = wait_status_code(wstatus);
+	return r;
+fail_early:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	(void)container_teardown(ctx, id, NULL);
+	return err ? err->code : -EIO;
+}
+
+static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const char *id,
+						   struct launch *l, int rep)
+{
+	struct report out = {0};
+	struct berth_error err = {0};
+	bool exec_failed = false;
+	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int hold = -1, master = -1, slave = -1, pidfd = -1;
+	pid_t pid = -1;
+
+	(void)prctl(PR_SET_NAME, "berth-monitor");
+	for (int i = 0; i < 3; i++)
+		(void)dup2(devnull, i);
+	(void)!chdir("/");
+	int log_fd = open_log(l, &err);
+	if (log_fd < 0)
+		goto fail;
+	l->spawn.fds[0] = devnull;
+	l->spawn.fds[1] = l->spawn.fds[2] = log_fd;
+	if (l->tty) {
+		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
+			berth_err(&err, negerrno(), "allocate a pty");
+			goto fail;
+		}
+		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
+		l->spawn.fds[0] = l->spawn.fds[1] = l->spawn.fds[2] = slave;
+		l->spawn.ctty = true;
+	} else if (l->interactive) {
+		/* -di: stdin stays open (we hold the write end), as with Docker. */
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			berth_err(&err, negerrno(), "pipe");
+			goto fail;
+		}
+		l->spawn.fds[0] = p[0];
+		hold = p[1];
+	}
+	pid = launch(ctx, id, l, &pidfd, &exec_failed, &err);
+	if (slave >= 0)
+		close(slave);
+	if (l->spawn.fds[0] != devnull && !l->tty)
+		close(l->spawn.fds[0]);
+	if (pid < 0)
+		goto fail;
+	(void)!write(rep, &out, sizeof(out));
+	close(rep);
+	struct relay rl = {
+		.pid = pid, .pidfd = pidfd, .in_from = -1, .in_to = -1,
+		.out_from = master, .out_to = -1, .err_from = -1, .err_to = -1,
+		.log_fd = log_fd, .raw_tty = -1, .winch_to = -1,
+	};
+	int wstatus = 0;
+	(void)relay_run(&rl, &wstatus, NULL);
+	if (hold >= 0)
+		close(hold);
+	container_finished(ctx, id, wstatus);
+	_exit(0);
+fail:
+	(void)container_teardown(ctx, id, NULL);
+	out.code = err.code ? err.code : -EIO;
+	out.exec_failed = exec_failed;
+	snprintf(out.msg, sizeof(out.msg), "%s", err.msg);
+	(void)!write(rep, &out, sizeof(out));
+	_exit(1);
+}
+
+int monitor_start_detached(struct berth_ctx *ctx, const char *id, struct launch *l,
+			   bool *exec_failed, struct berth_error *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_err(err, negerrno(), "pipe");
+	/* SQLite and netlink handles must not be shared across fork. */
+	ctx_release_handles(ctx);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int r = berth_err(err, negerrno(), "fork");
+		close(p[0]);
+		close(p[1]);
+		(void)container_teardown(ctx, id, NULL);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		(void)setsid();
+		pid_t m = fork();
+		if (m != 0)
+			_exit(m < 0 ? 1 : 0);
+		monitor_main(ctx, id, l, p[1]);
+	}
+	close(p[1]);
+	int st;
+	(void)waitpid(pid, &st, 0);
+	struct report rep;
+	ssize_t n;
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n != (ssize_t)sizeof(rep))
+		return berth_errmsg(err, -EIO, "the monitor process died while starting the container");
+	if (rep.code < 0) {
+		*exec_failed = rep.exec_failed;
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		return berth_errmsg(err, rep.code, "%s", rep.msg);
+	}
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "netns.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "ctx.h"
+#include "util.h"
+
+int netns_create(const char *path, struct berth_error *err)
+{
+	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return berth_err(err, negerrno(), "open own netns");
+	_cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (f < 0)
+		return berth_err(err, negerrno(), "create netns file %s", path);
+	if (unshare(CLONE_NEWNET) < 0) {
+		int r = berth_err(err, negerrno(), "unshare netns");
+		(void)unlink(path);
+		return r;
+	}
+	int r = 0;
+	if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+		r = berth_err(err, negerrno(), "bind-mount netns at %s", path);
+	/* Going back must work: carrying on in the wrong namespace would
+	 * configure the container's side as if it were the host. */
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort();
+	if (r < 0) {
+		(void)unlink(path);
+		return r;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = berth_err(err, negerrno(), "open netns %s", path);
+		(void)netns_remove(path, NULL);
+		return r;
+	}
+	return fd;
+}
+
+int netns_open(const char *path, struct berth_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_err(err, negerrno(), "open netns %s", path);
+	return fd;
+}
+
+int netns_remove(const char *path, struct berth_error *err)
+{
+	int r = 0;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		r = berth_err(err, negerrno(), "unmount netns %s", path);
+	if (unlink(path) < 0 && errno != ENOENT && r == 0)
+		r = berth_err(err, negerrno(), "remove %s", path);
+	return r;
+}
+
+int netns_name_add(const char *dir, const char *name, const char *target,
+		   struct berth_error *err)
+{
+	char path[PATH_MAX];
+	if (mkdir_p(dir, 0755) < 0)
+		return berth_err(err, negerrno(), "create %s", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (symlink(target, path) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return berth_err(err, negerrno(), "name netns %s", path);
+	/* Replace only a symlink (a stale one of ours); never a real netns. */
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return berth_errmsg(err, -EEXIST,
+				    "name netns %s: a network namespace of that name exists", path);
+	if (unlink(path) < 0 || symlink(target, path) < 0)
+		return berth_err(err, negerrno(), "name netns %s", path);
+	return 0;
+}
+
+void netns_name_del(const char *dir, const char *name, const char *target)
+{
+	char path[PATH_MAX], cur[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ssize_t n = readlink(path, cur, sizeof(cur) - 1);
+	if (n < 0)
+		return;
+	cur[n] = '\0';
+	if (strcmp(cur, target) == 0)
+		(void)unlink(path);
+}

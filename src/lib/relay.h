@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Relaying a foreground process's stdio (pipes or a pty master) to the
+ * caller's fds and a log, forwarding signals, until the process exits.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct relay {
+	pid_t pid;            /* a child of the caller */
+	int pidfd;
+	int in_from, in_to;   /* stdin -> process (-1: none) */
+	int out_from, out_to; /* process stdout (or pty master) -> out_to and log */
+	int err_from, err_to; /* process stderr -> err_to and log */
+	int log_fd;           /* -1: no log */
+	bool forward_signals; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 -> pid */
+	int raw_tty;          /* our terminal to put in raw mode, -1: none */
+	int winch_to;         /* pty master to copy our window size to, -1: none */
+};
+
+/* Returns once the process exited and its output is drained; *wstatus is
+ * its wait status. */
+int relay_run(const struct relay *r, int *wstatus, struct berth_error *err);

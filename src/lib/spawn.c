@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "spawn.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct child_report {
+	int code;
+	int exec_failed;
+	char msg[sizeof(((struct berth_error *)0)->msg)];
+};
+
+extern char **environ;
+
+static __attribute__((noreturn)) void child_fail(int fd, int code, int exec_failed, const char *msg)
+{
+	struct child_report rep = {.code = code, .exec_failed = exec_failed};
+	snprintf(rep.msg, sizeof(rep.msg), "%s", msg);
+	(void)!write(fd, &rep, sizeof(rep));
+	_exit(exec_failed ? (code == -ENOENT ? 127 : 126) : 125);
+}
+
+static int child_stdio(const int fds[3])
+{
+	int tmp[3];
+	for (int i = 0; i < 3; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (tmp[i] < 0)
+			return negerrno();
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(tmp[i], i) < 0)
+			return negerrno();
+	return 0;
+}
+
+static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep)
+{
+	struct berth_error err = {0};
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (size_t i = 0; i < s->n_join; i++)
+		if (setns(s->join_fds[i], 0) < 0) {
+			berth_err(&err, negerrno(), "join namespace");
+			child_fail(rep, err.code, 0, err.msg);
+		}
+	if (s->rootfs && rootfs_setup(s->rootfs, &err) < 0)
+		child_fail(rep, err.code, 0, err.msg);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+		berth_err(&err, negerrno(), "set hostname");
+		child_fail(rep, err.code, 0, err.msg);
+	}
+	if (chdir(s->cwd ? s->cwd : "/") < 0) {
+		berth_err(&err, negerrno(), "chdir %s", s->cwd ? s->cwd : "/");
+		child_fail(rep, err.code, 0, err.msg);
+	}
+	if (child_stdio(s->fds) < 0) {
+		berth_err(&err, negerrno(), "set up stdio");
+		child_fail(rep, err.code, 0, err.msg);
+	}
+	if (s->ctty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) {
+		berth_err(&err, negerrno(), "set controlling terminal");
+		child_fail(rep, err.code, 0, err.msg);
+	}
+	/* Nothing of ours leaks into the container beyond stdio. */
+	(void)syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
+	(void)fcntl(rep, F_SETFD, FD_CLOEXEC);
+	environ = (char **)s->envp;
+	execvp(s->argv[0], s->argv);
+	int e = errno;
+	char msg[600];
+	if (e == ENOENT && !strchr(s->argv[0], '/'))
+		snprintf(msg, sizeof(msg), "exec: \"%s\": executable file not found in $PATH",
+			 s->argv[0]);
+	else
+		snprintf(msg, sizeof(msg), "exec: \"%s\": %s", s->argv[0], strerror(e));
+	child_fail(rep, -e, 1, msg);
+}
+
+pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
+		    struct berth_error *err)
+{
+	int p[2];
+	*exec_failed = false;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return berth_err(err, negerrno(), "pipe");
+	int fd = -1;
+	struct clone_args args = {
+		.flags = s->clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&fd,
+		.exit_signal = SIGCHLD,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		int r = berth_err(err, negerrno(), "clone");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(s, p[1]);
+	}
+	close(p[1]);
+	struct child_report rep;
+	ssize_t n;
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof(rep)) {
+		/* The child failed before exec and exits: reap it. */
+		siginfo_t si;
+		(void)waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
+		close(fd);
+		*exec_failed = rep.exec_failed;
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		return berth_errmsg(err, rep.code < 0 ? rep.code : -EIO, "%s", rep.msg);
+	}
+	*pidfd = fd;
+	return pid;
+}
+
+int wait_status_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 125;
+}

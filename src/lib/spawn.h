@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Starting a process in namespaces: a new one (clone3 with CLONE_NEW*) for
+ * a container, or joining a running container's (setns) for exec. The
+ * child reports any failure before exec through a close-on-exec pipe, so the
+ * caller knows synchronously whether the command started.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "mounts.h"
+
+struct spawn_spec {
+	char *const *argv;
+	char *const *envp;
+	unsigned long clone_flags;        /* CLONE_NEWPID | CLONE_NEWNS | ... */
+	int join_fds[6];                  /* namespaces to setns() in the child, in order */
+	size_t n_join;
+	const struct rootfs_spec *rootfs; /* NULL: keep the file system as it is */
+	const char *hostname;             /* NULL: leave */
+	const char *cwd;                  /* NULL: "/" */
+	int fds[3];                       /* the child's stdin, stdout, stderr */
+	bool ctty;                        /* fds[0] is a tty slave: new session + controlling tty */
+};
+
+/* Returns the child's pid and a pidfd in *pidfd. When the command cannot be
+ * executed (not found, not executable), *exec_failed is set and the error
+ * says so in Docker's words; the child has been reaped. */
+pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
+		    struct berth_error *err);
+
+/* Wait status -> exit code as a shell reports it (128 + signal). */
+int wait_status_code(int wstatus);

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "store.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS networks ("
+	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, driver TEXT NOT NULL,"
+	" bridge TEXT NOT NULL, subnet TEXT NOT NULL, range TEXT NOT NULL,"
+	" gateway TEXT NOT NULL, mtu INTEGER NOT NULL, subnet6 TEXT, gateway6 TEXT,"
+	" user_bridge INTEGER NOT NULL, internal INTEGER NOT NULL,"
+	" masquerade INTEGER NOT NULL, icc INTEGER NOT NULL, builtin INTEGER NOT NULL,"
+	" created TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS containers ("
+	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, created TEXT NOT NULL,"
+	" config TEXT NOT NULL, state INTEGER NOT NULL, pid INTEGER NOT NULL,"
+	" pid_start INTEGER NOT NULL, monitor_pid INTEGER NOT NULL,"
+	" monitor_start INTEGER NOT NULL, exit_code INTEGER NOT NULL,"
+	" started_at TEXT NOT NULL, finished_at TEXT NOT NULL, error TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS endpoints ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" network_id TEXT NOT NULL REFERENCES networks(id),"
+	" ifname TEXT NOT NULL, veth TEXT NOT NULL, ip INTEGER, mac TEXT NOT NULL,"
+	" ip6 TEXT, req_ip TEXT NOT NULL, req_mac TEXT NOT NULL,"
+	" PRIMARY KEY (container_id, network_id));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS endpoints_ip ON endpoints(network_id, ip)"
+	" WHERE ip IS NOT NULL;";
+
+static int sql_err(struct store *s, struct berth_error *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+	int code = (rc & 0xff) == SQLITE_CONSTRAINT ? -EEXIST
+		 : (rc & 0xff) == SQLITE_BUSY	     ? -EBUSY
+						     : -EIO;
+	return berth_errmsg(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int store_open(struct store **out, const char *path, struct berth_error *err)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return berth_err(err, -ENOMEM, "store");
+	int rc = sqlite3_open_v2(path, &s->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+					 SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		int r = berth_errmsg(err, -EIO, "store: open %s: %s", path,
+				     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return r;
+	}
+	sqlite3_busy_timeout(s->db, 30000);
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			  "PRAGMA foreign_keys=ON;",
+			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int r = sql_err(s, err, path);
+		store_close(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+struct store *store_close(struct store *s)
+{
+	if (s) {
+		sqlite3_close_v2(s->db);
+		free(s);
+	}
+	return NULL;
+}
+
+int store_begin(struct store *s, struct berth_error *err)
+{
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_err(s, err, "begin");
+	return 0;
+}
+
+int store_commit(struct store *s, struct berth_error *err)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int r = sql_err(s, err, "commit");
+		store_rollback(s);
+		return r;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Statement helpers: bind by a tiny format ("t" text, "i" int64, "n" null). */
+static void finalizep(sqlite3_stmt **st) { sqlite3_finalize(*st); }
+#define _cleanup_stmt_ _cleanup_(finalizep)
+
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+/* Run a statement that returns no rows. */
+static int step_done(struct store *s, sqlite3_stmt *st, struct berth_error *err,
+		     const char *what)
+{
+	if (!st)
+		return sql_err(s, err, what);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return sql_err(s, err, what);
+	return 0;
+}
+
+/* ---- networks ---- */
+
+#define NET_COLS                                                                  \
+	"id, name, driver, bridge, subnet, range, gateway, mtu, subnet6, gateway6," \
+	" user_bridge, internal, masquerade, icc, builtin, created"
+
+static void net_from_row(sqlite3_stmt *st, struct net_rec *n)
+{
+	char buf[64];
+	memset(n, 0, sizeof(*n));
+	col_text(st, 0, n->id, sizeof(n->id));
+	col_text(st, 1, n->name, sizeof(n->name));
+	col_text(st, 2, n->driver, sizeof(n->driver));
+	col_text(st, 3, n->bridge, sizeof(n->bridge));
+	col_text(st, 4, buf, sizeof(buf));
+	(void)ipam_parse_cidr4(buf, &n->subnet, NULL);
+	col_text(st, 5, buf, sizeof(buf));
+	(void)ipam_parse_cidr4(buf, &n->range, NULL);
+	col_text(st, 6, buf, sizeof(buf));
+	(void)ipam_parse_ip4(buf, &n->gateway, NULL);
+	n->mtu = (unsigned)sqlite3_column_int(st, 7);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		n->has_v6 = true;
+		col_text(st, 8, buf, sizeof(buf));
+		(void)ipam_parse_cidr6(buf, &n->subnet6, NULL);
+		col_text(st, 9, buf, sizeof(buf));
+		(void)ipam_parse_ip6(buf, &n->gateway6, NULL);
+	}
+	n->user_bridge = sqlite3_column_int(st, 10);
+	n->internal = sqlite3_column_int(st, 11);
+	n->masquerade = sqlite3_column_int(st, 12);
+	n->icc = sqlite3_column_int(st, 13);
+	n->builtin = sqlite3_column_int(st, 14);
+	col_text(st, 15, n->created, sizeof(n->created));
+}
+
+int store_network_get(struct store *s, const char *ref, struct net_rec *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prep(s, "SELECT " NET_COLS " FROM networks WHERE name = ?1 OR id = ?1"
+			" OR (length(?1) >= 3 AND id LIKE ?1 || '%') LIMIT 2");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, ref);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	net_from_row(st, out);
+	if (strcmp(out->name, ref) && strcmp(out->id, ref) && sqlite3_step(st) == SQLITE_ROW)
+		return -ENOTUNIQ;
+	return 0;
+}
+
+int store_network_put(struct store *s, const struct net_rec *n, struct berth_error *err)
+{
+	char sub[20], rng[20], gw[16], sub6[64] = "", gw6[64] = "";
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT OR REPLACE INTO networks (" NET_COLS ") VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	if (!st)
+		return sql_err(s, err, "save network");
+	bind_text(st, 1, n->id);
+	bind_text(st, 2, n->name);
+	bind_text(st, 3, n->driver);
+	bind_text(st, 4, n->bridge);
+	bind_text(st, 5, cidr4_str(n->subnet, sub));
+	bind_text(st, 6, cidr4_str(n->range, rng));
+	bind_text(st, 7, ip4_str(n->gateway, gw));
+	sqlite3_bind_int(st, 8, (int)n->mtu);
+	if (n->has_v6) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &n->subnet6.addr, a, sizeof(a));
+		snprintf(sub6, sizeof(sub6), "%s/%u", a, n->subnet6.len);
+		inet_ntop(AF_INET6, &n->gateway6, gw6, sizeof(gw6));
+	}
+	bind_text(st, 9, n->has_v6 ? sub6 : NULL);
+	bind_text(st, 10, n->has_v6 ? gw6 : NULL);
+	sqlite3_bind_int(st, 11, n->user_bridge);
+	sqlite3_bind_int(st, 12, n->internal);
+	sqlite3_bind_int(st, 13, n->masquerade);
+	sqlite3_bind_int(st, 14, n->icc);
+	sqlite3_bind_int(st, 15, n->builtin);
+	bind_text(st, 16, n->created);
+	return step_done(s, st, err, "save network");
+}
+
+int store_network_del(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM networks WHERE id = ?1");
+	if (st)
+		bind_text(st, 1, id);
+	return step_done(s, st, err, "delete network");
+}
+
+int store_network_list(struct store *s, struct net_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prep(s, "SELECT " NET_COLS " FROM networks ORDER BY builtin DESC, created");
+	if (!st)
+		return -EIO;
+	struct net_rec *v = NULL;
+	size_t cnt = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct net_rec *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		net_from_row(st, &v[cnt++]);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- containers ---- */
+
+const char *ctr_state_str(enum ctr_state st)
+{
+	switch (st) {
+	case CTR_CREATED:
+		return "created";
+	case CTR_RUNNING:
+		return "running";
+	case CTR_EXITED:
+		return "exited";
+	}
+	return "unknown";
+}
+
+void ctr_rec_clear(struct ctr_rec *c)
+{
+	if (c) {
+		json_decref(c->config);
+		c->config = NULL;
+	}
+}
+
+void ctr_recs_free(struct ctr_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_rec_clear(&v[i]);
+	free(v);
+}
+
+#define CTR_COLS                                                               \
+	"id, name, created, config, state, pid, pid_start, monitor_pid,"       \
+	" monitor_start, exit_code, started_at, finished_at, error"
+
+static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
+{
+	memset(c, 0, sizeof(*c));
+	col_text(st, 0, c->id, sizeof(c->id));
+	col_text(st, 1, c->name, sizeof(c->name));
+	col_text(st, 2, c->created, sizeof(c->created));
+	const char *cfg = (const char *)sqlite3_column_text(st, 3);
+	c->config = json_loads(cfg ? cfg : "{}", 0, NULL);
+	if (!c->config)
+		c->config = json_object();
+	c->state = (enum ctr_state)sqlite3_column_int(st, 4);
+	c->pid = sqlite3_column_int(st, 5);
+	c->pid_start = (uint64_t)sqlite3_column_int64(st, 6);
+	c->monitor_pid = sqlite3_column_int(st, 7);
+	c->monitor_start = (uint64_t)sqlite3_column_int64(st, 8);
+	c->exit_code = sqlite3_column_int(st, 9);
+	col_text(st, 10, c->started_at, sizeof(c->started_at));
+	col_text(st, 11, c->finished_at, sizeof(c->finished_at));
+	col_text(st, 12, c->error, sizeof(c->error));
+}
+
+int store_container_get(struct store *s, const char *ref, struct ctr_rec *out)
+{
+	/* Docker's order: exact id, exact name, then unique id prefix. */
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT " CTR_COLS " FROM containers WHERE id = ?1 OR name = ?1"
+		" OR id LIKE ?1 || '%' ORDER BY (id = ?1) DESC, (name = ?1) DESC LIMIT 2");
+	if (!st)
+		return -EIO;
+	if (!*ref || strspn(ref, "%_") != 0)
+		return -ENOENT;
+	bind_text(st, 1, ref);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	ctr_from_row(st, out);
+	if (strcmp(out->id, ref) && strcmp(out->name, ref) && sqlite3_step(st) == SQLITE_ROW) {
+		ctr_rec_clear(out);
+		return -ENOTUNIQ;
+	}
+	return 0;
+}
+
+static void bind_runtime(sqlite3_stmt *st, const struct ctr_rec *c)
+{
+	sqlite3_bind_int(st, 5, (int)c->state);
+	sqlite3_bind_int(st, 6, c->pid);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)c->pid_start);
+	sqlite3_bind_int(st, 8, c->monitor_pid);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->monitor_start);
+	sqlite3_bind_int(st, 10, c->exit_code);
+	bind_text(st, 11, c->started_at);
+	bind_text(st, 12, c->finished_at);
+	bind_text(st, 13, c->error);
+}
+
+int store_container_insert(struct store *s, const struct ctr_rec *c, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT INTO containers (" CTR_COLS ") VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+	if (!st)
+		return sql_err(s, err, "add container");
+	_cleanup_free_ char *cfg = json_dumps(c->config, JSON_COMPACT);
+	bind_text(st, 1, c->id);
+	bind_text(st, 2, c->name);
+	bind_text(st, 3, c->created);
+	bind_text(st, 4, cfg ? cfg : "{}");
+	bind_runtime(st, c);
+	return step_done(s, st, err, "add container");
+}
+
+int store_container_update(struct store *s, const struct ctr_rec *c, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"UPDATE containers SET state = ?5, pid = ?6, pid_start = ?7,"
+		" monitor_pid = ?8, monitor_start = ?9, exit_code = ?10,"
+		" started_at = ?11, finished_at = ?12, error = ?13 WHERE id = ?1");
+	if (!st)
+		return sql_err(s, err, "update container");
+	bind_text(st, 1, c->id);
+	bind_runtime(st, c);
+	return step_done(s, st, err, "update container");
+}
+
+int store_container_del(struct store *s, const char *id, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM containers WHERE id = ?1");
+	if (st)
+		bind_text(st, 1, id);
+	return step_done(s, st, err, "delete container");
+}
+
+int store_container_list(struct store *s, struct ctr_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st =
+		prep(s, "SELECT " CTR_COLS " FROM containers ORDER BY created DESC, rowid DESC");
+	if (!st)
+		return -EIO;
+	struct ctr_rec *v = NULL;
+	size_t cnt = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct ctr_rec *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			ctr_recs_free(v, cnt);
+			return -ENOMEM;
+		}
+		v = nv;
+		ctr_from_row(st, &v[cnt++]);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- endpoints ---- */
+
+int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_error *err)
+{
+	char mac[18], ip6[INET6_ADDRSTRLEN];
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT OR REPLACE INTO endpoints (container_id, network_id, ifname, veth,"
+		" ip, mac, ip6, req_ip, req_mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		return sql_err(s, err, "save endpoint");
+	bind_text(st, 1, e->container_id);
+	bind_text(st, 2, e->network_id);
+	bind_text(st, 3, e->ifname);
+	bind_text(st, 4, e->veth);
+	if (e->ip)
+		sqlite3_bind_int64(st, 5, e->ip);
+	else
+		sqlite3_bind_null(st, 5);
+	bind_text(st, 6, mac_str(e->mac, mac));
+	bind_text(st, 7, e->has_ip6 ? inet_ntop(AF_INET6, &e->ip6, ip6, sizeof(ip6)) : NULL);
+	bind_text(st, 8, e->req_ip);
+	bind_text(st, 9, e->req_mac);
+	int r = step_done(s, st, err, "save endpoint");
+	if (r == -EEXIST) {
+		char a[16];
+		return berth_errmsg(err, r, "address %s is already in use", ip4_str(e->ip, a));
+	}
+	return r;
+}
+
+int store_endpoint_list(struct store *s, const char *container_id, const char *network_id,
+			struct ep_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT container_id, network_id, ifname, veth, ip, mac, ip6, req_ip, req_mac"
+		" FROM endpoints WHERE (?1 IS NULL OR container_id = ?1)"
+		" AND (?2 IS NULL OR network_id = ?2) ORDER BY ifname");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, container_id);
+	bind_text(st, 2, network_id);
+	struct ep_rec *v = NULL;
+	size_t cnt = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct ep_rec *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		struct ep_rec *e = &v[cnt++];
+		char buf[64];
+		memset(e, 0, sizeof(*e));
+		col_text(st, 0, e->container_id, sizeof(e->container_id));
+		col_text(st, 1, e->network_id, sizeof(e->network_id));
+		col_text(st, 2, e->ifname, sizeof(e->ifname));
+		col_text(st, 3, e->veth, sizeof(e->veth));
+		e->ip = (uint32_t)sqlite3_column_int64(st, 4);
+		col_text(st, 5, buf, sizeof(buf));
+		(void)ipam_parse_mac(buf, e->mac, NULL);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+			col_text(st, 6, buf, sizeof(buf));
+			e->has_ip6 = ipam_parse_ip6(buf, &e->ip6, NULL) == 0;
+		}
+		col_text(st, 7, e->req_ip, sizeof(e->req_ip));
+		col_text(st, 8, e->req_mac, sizeof(e->req_mac));
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int store_endpoint_del(struct store *s, const char *container_id, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM endpoints WHERE container_id = ?1");
+	if (st)
+		bind_text(st, 1, container_id);
+	return step_done(s, st, err, "delete endpoints");
+}
+
+int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT ip FROM endpoints WHERE network_id = ?1 AND ip IS NOT NULL");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, network_id);
+	uint32_t *v = NULL;
+	size_t cnt = 0, cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			uint32_t *nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt++] = (uint32_t)sqlite3_column_int64(st, 0);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The persistent state: networks, containers and their endpoints (with the
+ * addresses allocated to them), in one SQLite database. Writers take
+ * BEGIN IMMEDIATE, so concurrent berth commands serialise; a unique index on
+ * (network, address) makes a double allocation impossible.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "error.h"
+#include "ipam.h"
+
+struct store;
+
+int store_open(struct store **out, const char *path, struct berth_error *err);
+struct store *store_close(struct store *s);
+static inline void store_closep(struct store **p) { *p = store_close(*p); }
+
+int store_begin(struct store *s, struct berth_error *err); /* BEGIN IMMEDIATE */
+int store_commit(struct store *s, struct berth_error *err);
+void store_rollback(struct store *s);
+
+struct net_rec {
+	char id[65];
+	char name[128];
+	char driver[16];
+	char bridge[16];
+	struct cidr4 subnet;  /* network address + len */
+	struct cidr4 range;   /* allocation range (== subnet if none given) */
+	uint32_t gateway;
+	unsigned mtu;         /* 0 = default */
+	bool has_v6;
+	struct cidr6 subnet6;
+	struct in6_addr gateway6;
+	bool user_bridge;     /* the bridge belongs to the user: never created/deleted */
+	bool internal;
+	bool masquerade;
+	bool icc;
+	bool builtin;         /* the default "bridge" network */
+	char created[40];
+};
+
+int store_network_get(struct store *s, const char *ref, struct net_rec *out);
+int store_network_put(struct store *s, const struct net_rec *n, struct berth_error *err);
+int store_network_del(struct store *s, const char *id, struct berth_error *err);
+int store_network_list(struct store *s, struct net_rec **out, size_t *n);
+
+enum ctr_state {
+	CTR_CREATED,
+	CTR_RUNNING,
+	CTR_EXITED,
+};
+const char *ctr_state_str(enum ctr_state st);
+
+struct ctr_rec {
+	char id[65];
+	char name[128];
+	char created[40];
+	json_t *config;       /* owned: argv, env, hostname, network, ... */
+	enum ctr_state state;
+	int pid;
+	uint64_t pid_start;   /* /proc/PID/stat starttime, guards against pid reuse */
+	int monitor_pid;
+	uint64_t monitor_start;
+	int exit_code;
+	char started_at[40];
+	char finished_at[40];
+	char error[256];
+};
+void ctr_rec_clear(struct ctr_rec *c); /* frees config */
+void ctr_recs_free(struct ctr_rec *v, size_t n);
+
+/* ref: full id, name, or unique id prefix. -ENOENT, or -ENOTUNIQ for an
+ * ambiguous prefix. */
+int store_container_get(struct store *s, const char *ref, struct ctr_rec *out);
+/* -EEXIST when the name is taken. */
+int store_container_insert(struct store *s, const struct ctr_rec *c, struct berth_error *err);
+/* Writes the runtime fields (state, pids, exit code, times, error). */
+int store_container_update(struct store *s, const struct ctr_rec *c, struct berth_error *err);
+int store_container_del(struct store *s, const char *id, struct berth_error *err);
+int store_container_list(struct store *s, struct ctr_rec **out, size_t *n);
+
+struct ep_rec {
+	char container_id[65];
+	char network_id[65];
+	char ifname[16];      /* inside the container: eth0 */
+	char veth[16];        /* host side */
+	uint32_t ip;          /* 0 = not allocated (container not running) */
+	uint8_t mac[6];
+	bool has_ip6;
+	struct in6_addr ip6;
+	char req_ip[16];      /* --ip, "" = any */
+	char req_mac[18];     /* --mac-address, "" = derived */
+};
+
+int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_error *err);
+int store_endpoint_list(struct store *s, const char *container_id, const char *network_id,
+			struct ep_rec **out, size_t *n);
+int store_endpoint_del(struct store *s, const char *container_id, struct berth_error *err);
+/* Every allocated IPv4 address in a network (for IPAM). */
+int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n);
