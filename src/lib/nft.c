@@ -10,7 +10,10 @@
  * would drop our containers' traffic whatever our table accepts. Where that
  * chain exists, berth adds its own chain BERTH-FORWARD in that table and one
  * jump to it, accepting only traffic of berth's bridges; the policy and the
- * other rules of that chain are left alone.
+ * other rules of that chain are left alone. Rules in iptables' tables must
+ * stay readable by iptables-save, which cannot parse native "ct state": so
+ * our own chain (which runs first) marks replies heading into a bridge with
+ * BERTH_MARK, and BERTH-FORWARD accepts on the mark (`-m mark`).
  */
 #include <nftables/libnftables.h>
 #include <stdarg.h>
@@ -20,6 +23,9 @@
 
 #include "firewall.h"
 #include "util.h"
+
+/* Packet mark bit for "a reply into a berth bridge" (see above). */
+#define BERTH_MARK "0x00002000"
 
 struct buf {
 	char *p;
@@ -119,8 +125,8 @@ static void berth_table(struct buf *b, const struct fw_model *m)
 	}
 	bprintf(b, "%s  }\n", any ? " }\n" : "");
 	bprintf(b, "  chain forward {\n"
-		   "    type filter hook forward priority filter; policy accept;\n"
-		   "    oifname @bridges ct state established,related accept\n"
+		   "    type filter hook forward priority filter - 5; policy accept;\n"
+		   "    oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
 		   "    iifname @bridges accept\n"
 		   "  }\n"
 		   "  chain postrouting {\n"
@@ -172,7 +178,7 @@ static void compat_forward(struct buf *b, struct nft_ctx *n, const char *family,
 		family, family);
 	for (size_t i = 0; i < m->n_nets; i++) {
 		const char *br = m->nets[i].bridge;
-		bprintf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" ct state related,established counter accept\n"
+		bprintf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" meta mark & " BERTH_MARK " == " BERTH_MARK " counter accept\n"
 			   "add rule %s filter BERTH-FORWARD iifname \"%s\" counter accept\n",
 			family, br, family, br);
 	}
