@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* berth exec: run another process inside a running container's namespaces. */
 #include <fcntl.h>
-#include <pty.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +58,7 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 	char **env = exec_env(c.config, o->env);
 	bool alive = ctr_alive(&c);
 	ctr_rec_clear(&c);
-	int master = -1, slave = -1;
+	int master = -1;
 	_cleanup_close_ int ownpid = -1;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	struct spawn_spec sp = {
@@ -75,22 +74,7 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 		r = berth_err(err, pidns < 0 || fds[3] < 0 ? negerrno() : -ENOMEM, "open namespaces of %s", ref);
 		goto out;
 	}
-	if (o->tty) {
-		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-			r = berth_err(err, negerrno(), "allocate a pty");
-			goto out;
-		}
-		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
-		sp.fds[0] = sp.fds[1] = sp.fds[2] = slave;
-		sp.ctty = true;
-		rl.out_from = master;
-		rl.winch_to = master;
-		if (o->interactive) {
-			rl.in_from = 0;
-			rl.in_to = master;
-			rl.raw_tty = isatty(0) ? 0 : -1;
-		}
-	}
+	sp.pty = o->tty;
 	/* The pid namespace applies to children: enter it for the spawn only. */
 	ownpid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (setns(pidns, CLONE_NEWPID) < 0) {
@@ -98,13 +82,20 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 		goto out;
 	}
 	int pidfd;
-	pid_t pid = spawn_process(&sp, &pidfd, &o->exec_failed, err);
+	pid_t pid = spawn_process(&sp, &pidfd, &master, &o->exec_failed, err);
 	(void)setns(ownpid, CLONE_NEWPID);
-	if (slave >= 0)
-		close(TAKE_FD(slave));
 	if (pid < 0) {
 		r = pid;
 		goto out;
+	}
+	if (master >= 0) {
+		rl.out_from = master;
+		rl.winch_to = master;
+		if (o->interactive) {
+			rl.in_from = 0;
+			rl.in_to = master;
+			rl.raw_tty = isatty(0) ? 0 : -1;
+		}
 	}
 	rl.pid = pid;
 	rl.pidfd = pidfd;
@@ -115,8 +106,6 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 out:
 	if (master >= 0)
 		close(master);
-	if (slave >= 0)
-		close(slave);
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -7,7 +7,6 @@
  * with -d it is a small detached process (no daemon: one per container).
  */
 #include <fcntl.h>
-#include <pty.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -35,9 +34,9 @@ static int open_log(const struct launch *l, struct berth_error *err)
 /* Start the prepared container and record it; on failure the network is
  * released again. Returns the pid, with *pidfd set. */
 static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int *pidfd,
-		    bool *exec_failed, struct berth_error *err)
+		    int *master, bool *exec_failed, struct berth_error *err)
 {
-	pid_t pid = spawn_process(&l->spawn, pidfd, exec_failed, err);
+	pid_t pid = spawn_process(&l->spawn, pidfd, master, exec_failed, err);
 	if (pid < 0) {
 		(void)container_teardown(ctx, id, NULL);
 		return pid;
@@ -45,6 +44,8 @@ static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int
 	int r = container_mark_running(ctx, id, pid, getpid(), err);
 	if (r < 0) {
 		(void)kill(pid, SIGKILL);
+		if (*master >= 0)
+			close(*master);
 		siginfo_t si;
 		(void)waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED);
 		close(*pidfd);
@@ -58,7 +59,7 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 			 int *exit_status, bool *exec_failed, struct berth_error *err)
 {
 	_cleanup_close_ int log_fd = open_log(l, err);
-	_cleanup_close_ int master = -1, slave = -1, devnull = -1;
+	_cleanup_close_ int master = -1, devnull = -1;
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct relay rl = {
 		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1,
@@ -68,21 +69,7 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 	if (log_fd < 0)
 		goto fail_early;
 	if (l->tty) {
-		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-			berth_err(err, negerrno(), "allocate a pty");
-			goto fail_early;
-		}
-		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
-		l->spawn.fds[0] = l->spawn.fds[1] = l->spawn.fds[2] = slave;
-		l->spawn.ctty = true;
-		rl.out_from = master;
-		rl.winch_to = master;
-		if (l->interactive) {
-			rl.in_from = 0;
-			rl.in_to = master;
-			if (isatty(0))
-				rl.raw_tty = 0;
-		}
+		l->spawn.pty = true;
 	} else {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
@@ -96,9 +83,17 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 		rl.err_from = errp[0];
 	}
 	int pidfd;
-	pid_t pid = launch(ctx, id, l, &pidfd, exec_failed, err);
-	if (slave >= 0)
-		close(TAKE_FD(slave));
+	pid_t pid = launch(ctx, id, l, &pidfd, &master, exec_failed, err);
+	if (master >= 0) {
+		rl.out_from = master;
+		rl.winch_to = master;
+		if (l->interactive) {
+			rl.in_from = 0;
+			rl.in_to = master;
+			if (isatty(0))
+				rl.raw_tty = 0;
+		}
+	}
 	if (out[1] >= 0)
 		close(out[1]);
 	if (errp[1] >= 0)
@@ -140,7 +135,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	struct berth_error err = {0};
 	bool exec_failed = false;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int hold = -1, master = -1, slave = -1, pidfd = -1;
+	int hold = -1, master = -1, pidfd = -1;
 	pid_t pid = -1;
 
 	(void)prctl(PR_SET_NAME, "berth-monitor");
@@ -153,13 +148,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	l->spawn.fds[0] = devnull;
 	l->spawn.fds[1] = l->spawn.fds[2] = log_fd;
 	if (l->tty) {
-		if (openpty(&master, &slave, NULL, NULL, NULL) < 0) {
-			berth_err(&err, negerrno(), "allocate a pty");
-			goto fail;
-		}
-		(void)fcntl(master, F_SETFD, FD_CLOEXEC);
-		l->spawn.fds[0] = l->spawn.fds[1] = l->spawn.fds[2] = slave;
-		l->spawn.ctty = true;
+		l->spawn.pty = true;
 	} else if (l->interactive) {
 		/* -di: stdin stays open (we hold the write end), as with Docker. */
 		int p[2];
@@ -170,9 +159,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		l->spawn.fds[0] = p[0];
 		hold = p[1];
 	}
-	pid = launch(ctx, id, l, &pidfd, &exec_failed, &err);
-	if (slave >= 0)
-		close(slave);
+	pid = launch(ctx, id, l, &pidfd, &master, &exec_failed, &err);
 	if (l->spawn.fds[0] != devnull && !l->tty)
 		close(l->spawn.fds[0]);
 	if (pid < 0)

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,8 +47,54 @@ static int child_stdio(const int fds[3])
 	return 0;
 }
 
-static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep)
+/* Open a pty in the container's own devpts (so `tty` inside names it) and
+ * pass the master to the parent over sock. Returns the slave. */
+static int child_pty(int sock)
 {
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || unlockpt(m) < 0)
+		return negerrno();
+	int slave = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return negerrno();
+	char c = 0;
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &m, sizeof(int));
+	if (sendmsg(sock, &mh, 0) < 0)
+		return negerrno();
+	close(m);
+	return slave;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &c, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl)};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (n <= 0 || !cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep, int sock)
+{
+	int fds[3] = {s->fds[0], s->fds[1], s->fds[2]};
 	struct berth_error err = {0};
 	sigset_t none;
 
@@ -67,11 +115,19 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep)
 		berth_err(&err, negerrno(), "chdir %s", s->cwd ? s->cwd : "/");
 		child_fail(rep, err.code, 0, err.msg);
 	}
-	if (child_stdio(s->fds) < 0) {
+	if (s->pty) {
+		int slave = child_pty(sock);
+		if (slave < 0) {
+			berth_err(&err, slave, "allocate a pty");
+			child_fail(rep, err.code, 0, err.msg);
+		}
+		fds[0] = fds[1] = fds[2] = slave;
+	}
+	if (child_stdio(fds) < 0) {
 		berth_err(&err, negerrno(), "set up stdio");
 		child_fail(rep, err.code, 0, err.msg);
 	}
-	if (s->ctty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) {
+	if (s->pty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0)) {
 		berth_err(&err, negerrno(), "set controlling terminal");
 		child_fail(rep, err.code, 0, err.msg);
 	}
@@ -90,13 +146,19 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep)
 	child_fail(rep, -e, 1, msg);
 }
 
-pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
-		    struct berth_error *err)
+pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
+		    bool *exec_failed, struct berth_error *err)
 {
-	int p[2];
+	int p[2], sv[2] = {-1, -1};
 	*exec_failed = false;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_err(err, negerrno(), "pipe");
+	if (s->pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		int r = berth_err(err, negerrno(), "socketpair");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
 	int fd = -1;
 	struct clone_args args = {
 		.flags = s->clone_flags | CLONE_PIDFD,
@@ -108,13 +170,25 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
 		int r = berth_err(err, negerrno(), "clone");
 		close(p[0]);
 		close(p[1]);
+		if (sv[0] >= 0) {
+			close(sv[0]);
+			close(sv[1]);
+		}
 		return r;
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child(s, p[1]);
+		if (sv[0] >= 0)
+			close(sv[0]);
+		child(s, p[1], sv[1]);
 	}
 	close(p[1]);
+	int master = -1;
+	if (sv[0] >= 0) {
+		close(sv[1]);
+		master = recv_fd(sv[0]); /* -1 if the child failed first */
+		close(sv[0]);
+	}
 	struct child_report rep;
 	ssize_t n;
 	do
@@ -127,10 +201,16 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
 		(void)waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
 		close(fd);
 		*exec_failed = rep.exec_failed;
+		if (master >= 0)
+			close(master);
 		rep.msg[sizeof(rep.msg) - 1] = '\0';
 		return berth_errmsg(err, rep.code < 0 ? rep.code : -EIO, "%s", rep.msg);
 	}
 	*pidfd = fd;
+	if (pty_master)
+		*pty_master = master;
+	else if (master >= 0)
+		close(master);
 	return pid;
 }
 

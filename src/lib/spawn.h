@@ -23,14 +23,16 @@ struct spawn_spec {
 	const char *hostname;             /* NULL: leave */
 	const char *cwd;                  /* NULL: "/" */
 	int fds[3];                       /* the child's stdin, stdout, stderr */
-	bool ctty;                        /* fds[0] is a tty slave: new session + controlling tty */
+	bool pty;                         /* instead of fds: a pty from the container's own
+					   * /dev/ptmx as stdio and controlling tty; the
+					   * master comes back in *pty_master */
 };
 
 /* Returns the child's pid and a pidfd in *pidfd. When the command cannot be
  * executed (not found, not executable), *exec_failed is set and the error
  * says so in Docker's words; the child has been reaped. */
-pid_t spawn_process(const struct spawn_spec *s, int *pidfd, bool *exec_failed,
-		    struct berth_error *err);
+pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
+		    bool *exec_failed, struct berth_error *err);
 
 /* Wait status -> exit code as a shell reports it (128 + signal). */
 int wait_status_code(int wstatus);
