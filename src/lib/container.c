@@ -481,6 +481,7 @@ void launch_free(struct launch *l)
 	free(l->upper);
 	free(l->work);
 	free(l->merged);
+	free(l->rootfs_dir);
 	memset(l, 0, sizeof(*l));
 	l->netns_fd = -1;
 }
@@ -612,8 +613,12 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		goto fail;
 	}
 	const char *rootfs = json_string_value(json_object_get(c->config, "rootfs"));
+	if (rootfs && !(l->rootfs_dir = strdup(rootfs))) {
+		r = berth_err(err, -ENOMEM, "rootfs");
+		goto fail;
+	}
 	l->rootfs = (struct rootfs_spec){
-		.rootfs = rootfs, .upper = l->upper, .work = l->work,
+		.rootfs = l->rootfs_dir, .upper = l->upper, .work = l->work,
 		.merged = l->merged, .files_dir = l->run_dir, .sysfs_ro = false,
 	};
 	l->spawn = (struct spawn_spec){
@@ -737,17 +742,13 @@ int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_s
 	}
 	char id[65];
 	memcpy(id, c.id, sizeof(id));
+	char **av = strv_from_json(json_object_get(c.config, "argv"), 0);
 	ctr_rec_clear(&c);
-	json_t *argv = NULL;
-	{
-		struct ctr_rec again;
-		if (get_container(ctx, id, &again, err) == 0) {
-			argv = json_incref(json_object_get(again.config, "argv"));
-			ctr_rec_clear(&again);
-		}
+	if (!av) {
+		(void)container_teardown(ctx, id, NULL);
+		launch_free(&l);
+		return berth_err(err, -ENOMEM, "start");
 	}
-	char **av = strv_from_json(argv, 0);
-	json_decref(argv);
 	l.spawn.argv = av;
 	st->exec_failed = false;
 	if (st->attach)

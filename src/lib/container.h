@@ -24,7 +24,7 @@ struct launch {
 	char **envp;
 	char *hostname;
 	struct rootfs_spec rootfs;
-	char *upper, *work, *merged;
+	char *upper, *work, *merged, *rootfs_dir;
 	struct spawn_spec spawn;
 	bool tty, interactive, auto_remove;
 };
