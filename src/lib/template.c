@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +142,12 @@ static bool as_int(json_t *v, json_int_t *i)
 {
 	double d = json_is_real(v) ? json_real_value(v) : 0.5;
 
-	*i = json_is_integer(v) ? json_integer_value(v) : (json_int_t)d;
-	return json_is_integer(v) || (d > -9.2e18 && d < 9.2e18 && (double)*i == d);
+	if (json_is_integer(v)) {
+		*i = json_integer_value(v);
+		return true;
+	}
+	*i = d > -9.2e18 && d < 9.2e18 ? (json_int_t)d : 0;
+	return (double)*i == d;
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -286,7 +291,7 @@ static void json_enc(struct buf *b, json_t *v)
 	}
 }
 
-/* ---- AST ---- */
+/* ---- AST; all of it lives in the parser's allocation chain ---- */
 
 struct exec;
 struct func;
@@ -296,18 +301,18 @@ enum expr_kind { E_DOT, E_VAR, E_PIPE, E_FUNC, E_LIT };
 
 struct expr {
 	enum expr_kind kind;
-	size_t pos, end;       /* source span, for messages */
+	size_t pos, fpos, end; /* source span; its field chain ".A.B" is [fpos, end) */
 	char *var;             /* E_VAR: "$name" */
-	json_t *lit;           /* E_LIT */
+	json_t *lit;           /* E_LIT, owned by the parser */
 	const struct func *fn; /* E_FUNC */
 	struct pipeline *pipe; /* E_PIPE: ( pipeline ) */
-	char **fields;         /* .A.B applied to the value above */
-	size_t nfields, capfields;
+	struct expr *next;     /* the command's next argument */
 };
 
 struct command {
-	struct expr **args;
-	size_t nargs, cap;
+	struct expr *args;
+	size_t nargs;
+	struct command *next;
 };
 
 struct pipeline {
@@ -315,7 +320,6 @@ struct pipeline {
 	char *decl[2]; /* $x := or, in range, $k, $v := */
 	size_t ndecl;
 	struct command *cmds;
-	size_t ncmds, cap;
 };
 
 enum node_kind { N_TEXT, N_ACTION, N_IF, N_RANGE, N_WITH };
@@ -324,58 +328,12 @@ static const char *const kind_names[] = { [N_IF] = "if", [N_RANGE] = "range", [N
 
 struct node {
 	enum node_kind kind;
-	char *text; /* N_TEXT */
+	const char *text; /* N_TEXT, pointing into the template */
 	size_t len;
 	struct pipeline *pipe;
 	struct node *list, *else_list;
 	struct node *next;
 };
-
-static void pipe_free(struct pipeline *pl);
-
-static void expr_free(struct expr *e)
-{
-	if (!e)
-		return;
-	free(e->var);
-	json_decref(e->lit);
-	for (size_t i = 0; i < e->nfields; i++)
-		free(e->fields[i]);
-	free(e->fields);
-	pipe_free(e->pipe);
-	free(e);
-}
-
-static void pipe_free(struct pipeline *pl)
-{
-	if (!pl)
-		return;
-	free(pl->decl[0]);
-	free(pl->decl[1]);
-	for (size_t i = 0; i < pl->ncmds; i++) {
-		for (size_t j = 0; j < pl->cmds[i].nargs; j++)
-			expr_free(pl->cmds[i].args[j]);
-		free(pl->cmds[i].args);
-	}
-	free(pl->cmds);
-	free(pl);
-}
-
-static void node_free(struct node *n)
-{
-	while (n) {
-		struct node *next = n->next;
-		free(n->text);
-		pipe_free(n->pipe);
-		node_free(n->list);
-		node_free(n->else_list);
-		free(n);
-		n = next;
-	}
-}
-
-static void expr_freep(struct expr **e) { expr_free(*e); }
-static void pipe_freep(struct pipeline **p) { pipe_free(*p); }
 
 typedef int (*func_fn)(struct exec *ex, const struct func *f, json_t **a, size_t n,
 		       json_t **res);
@@ -407,8 +365,34 @@ struct parser {
 	int depth;
 	const char **vars; /* variables in scope */
 	size_t nvars, capvars;
+	struct alloc *allocs; /* everything the AST points to */
+	json_t *lits;
 	struct berth_error *err;
 };
+
+struct alloc {
+	struct alloc *next;
+	max_align_t data[];
+};
+
+/* Zeroed memory that lives as long as the parser. */
+static void *palloc(struct parser *p, size_t size)
+{
+	struct alloc *a = calloc(1, sizeof(*a) + size);
+
+	if (!a)
+		return NULL;
+	a->next = p->allocs;
+	p->allocs = a;
+	return a->data;
+}
+
+static char *pstrndup(struct parser *p, const char *s, size_t n)
+{
+	char *d = palloc(p, n + 1);
+
+	return d ? memcpy(d, s, n) : NULL;
+}
 
 static bool is_ident(char c)
 {
@@ -532,7 +516,7 @@ static int parse_literal(struct parser *p, const struct token *t, struct expr *e
 			e->lit = json_real(d);
 		}
 	}
-	return e->lit ? 0 : -ENOMEM;
+	return e->lit && !json_array_append_new(p->lits, e->lit) ? 0 : -ENOMEM;
 bad:
 	return fail(p->err, "bad number syntax \"%.*s\" at offset %zu", (int)n, s, t->start);
 }
@@ -542,7 +526,7 @@ static int parse_pipeline(struct parser *p, size_t maxdecl, enum tok close,
 
 static int parse_operand(struct parser *p, struct expr **out)
 {
-	_cleanup_(expr_freep) struct expr *e = calloc(1, sizeof(*e));
+	struct expr *e = palloc(p, sizeof(*e));
 	struct token t;
 	int r = lex(p, &t);
 
@@ -559,7 +543,7 @@ static int parse_operand(struct parser *p, struct expr **out)
 		break;
 	case T_VAR:
 		e->kind = E_VAR;
-		if (!(e->var = strndup(p->src + t.start, t.end - t.start)))
+		if (!(e->var = pstrndup(p, p->src + t.start, t.end - t.start)))
 			return -ENOMEM;
 		if (!var_defined(p, e->var))
 			return fail(p->err, "undefined variable \"%s\" at offset %zu", e->var, t.start);
@@ -594,19 +578,13 @@ static int parse_operand(struct parser *p, struct expr **out)
 	}
 	if (r < 0)
 		return r;
+	e->fpos = p->pos;
 	while (t.type != T_DOT && e->kind <= E_PIPE && p->src[p->pos] == '.' &&
-	       is_ident_start(p->src[p->pos + 1])) {
-		size_t j = p->pos + 1;
-		while (is_ident(p->src[j]))
-			j++;
-		if (grow(&e->fields, &e->capfields, e->nfields, sizeof(*e->fields)) < 0 ||
-		    !(e->fields[e->nfields] = strndup(p->src + p->pos + 1, j - p->pos - 1)))
-			return -ENOMEM;
-		e->nfields++;
-		p->pos = j;
-	}
+	       is_ident_start(p->src[p->pos + 1]))
+		for (p->pos++; is_ident(p->src[p->pos]); p->pos++)
+			;
 	e->end = p->pos;
-	*out = TAKE_PTR(e);
+	*out = e;
 	return 0;
 }
 
@@ -628,8 +606,8 @@ static int parse_decl(struct parser *p, size_t maxdecl, struct pipeline *pl)
 		if (t.type == T_DECLARE) {
 			p->pos = t.end;
 			for (size_t i = 0; i < n; i++)
-				if (!(pl->decl[pl->ndecl++] = strndup(p->src + v[i].start,
-								      v[i].end - v[i].start)))
+				if (!(pl->decl[pl->ndecl++] = pstrndup(p, p->src + v[i].start,
+								       v[i].end - v[i].start)))
 					return -ENOMEM;
 			return 0;
 		}
@@ -647,42 +625,43 @@ static int parse_decl(struct parser *p, size_t maxdecl, struct pipeline *pl)
 static int parse_pipeline(struct parser *p, size_t maxdecl, enum tok close,
 			  struct pipeline **out)
 {
-	_cleanup_(pipe_freep) struct pipeline *pl = calloc(1, sizeof(*pl));
+	struct pipeline *pl = palloc(p, sizeof(*pl));
+	struct command **tail, *c;
 	struct token t;
 	int r = lex(p, &t);
 
 	if (r < 0 || !pl)
 		return r < 0 ? r : -ENOMEM;
+	tail = &pl->cmds;
 	pl->pos = t.start;
 	if ((r = parse_decl(p, maxdecl, pl)) < 0)
 		return r;
 	do {
-		if (grow(&pl->cmds, &pl->cap, pl->ncmds, sizeof(*pl->cmds)) < 0)
+		if (!(c = *tail = palloc(p, sizeof(*c))))
 			return -ENOMEM;
-		struct command *c = &pl->cmds[pl->ncmds++];
-		*c = (struct command){ 0 };
+		struct expr **arg = &c->args;
 		while ((r = lex(p, &t)) == 0 && t.type != T_PIPE && t.type != close) {
 			if (t.type == T_END || t.type == T_RPAREN)
 				return fail(p->err, t.type == T_END ? "unclosed left paren at offset %zu"
 								     : "unexpected \")\" at offset %zu",
 					    t.start);
-			if (grow(&c->args, &c->cap, c->nargs, sizeof(*c->args)) < 0)
-				return -ENOMEM;
-			if ((r = parse_operand(p, &c->args[c->nargs])) < 0)
+			if ((r = parse_operand(p, arg)) < 0)
 				return r;
+			arg = &(*arg)->next;
 			c->nargs++;
 		}
 		if (r < 0)
 			return r;
 		if (!c->nargs)
 			return fail(p->err, "missing value for command at offset %zu", t.start);
-		struct expr *first = c->args[0];
+		struct expr *first = c->args;
 		if (first->kind == E_LIT && json_is_null(first->lit))
 			return fail(p->err, "nil is not a command at offset %zu", first->pos);
-		if (first->kind != E_FUNC && (c->nargs > 1 || pl->ncmds > 1))
+		if (first->kind != E_FUNC && (c->nargs > 1 || c != pl->cmds))
 			return fail(p->err, "can't give argument to non-function %.*s at offset %zu",
 				    (int)(first->end - first->pos), p->src + first->pos, first->pos);
 		p->pos = t.end;
+		tail = &c->next;
 	} while (t.type == T_PIPE);
 	pl->end = t.start;
 	p->trim_next = t.trim;
@@ -691,7 +670,7 @@ static int parse_pipeline(struct parser *p, size_t maxdecl, enum tok close,
 			return -ENOMEM;
 		p->vars[p->nvars++] = pl->decl[i];
 	}
-	*out = TAKE_PTR(pl);
+	*out = pl;
 	return 0;
 }
 
@@ -726,7 +705,7 @@ static int parse_control(struct parser *p, enum node_kind kind, size_t pos, stru
 		if ((r = lex(p, &t)) < 0)
 			return r;
 		p->pos = t.end;
-		if (!(n->else_list = calloc(1, sizeof(*n->else_list))))
+		if (!(n->else_list = palloc(p, sizeof(*n->else_list))))
 			return -ENOMEM;
 		if ((r = parse_control(p, kind, t.start, n->else_list)) < 0)
 			return r;
@@ -740,9 +719,9 @@ static int parse_control(struct parser *p, enum node_kind kind, size_t pos, stru
 	return 0;
 }
 
-static struct node *append(struct node ***tail, enum node_kind kind)
+static struct node *append(struct parser *p, struct node ***tail, enum node_kind kind)
 {
-	struct node *n = calloc(1, sizeof(*n));
+	struct node *n = palloc(p, sizeof(*n));
 
 	if (n) {
 		n->kind = kind;
@@ -772,8 +751,9 @@ static int parse_list(struct parser *p, struct node **list, enum term *term)
 			tstop--;
 		p->trim_next = false;
 		if (tstop > start) {
-			if (!(n = append(&tail, N_TEXT)) || !(n->text = strndup(s + start, tstop - start)))
+			if (!(n = append(p, &tail, N_TEXT)))
 				return -ENOMEM;
+			n->text = s + start;
 			n->len = tstop - start;
 		}
 		if (!open) {
@@ -809,7 +789,7 @@ static int parse_list(struct parser *p, struct node **list, enum term *term)
 					    unsupported[i], stop);
 		enum node_kind kind = tok_is(p, &t, "if") ? N_IF : tok_is(p, &t, "range") ? N_RANGE
 				    : tok_is(p, &t, "with") ? N_WITH : N_ACTION;
-		if (!(n = append(&tail, kind)))
+		if (!(n = append(p, &tail, kind)))
 			return -ENOMEM;
 		if (kind == N_ACTION) {
 			r = parse_pipeline(p, 1, T_END, &n->pipe);
@@ -1158,7 +1138,7 @@ static void pop_vars(struct exec *ex, size_t mark)
 		json_decref(ex->vars[--ex->nvars].val);
 }
 
-static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr **args,
+static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr *args,
 		size_t n, json_t *final, json_t **res);
 static int eval_pipeline(struct exec *ex, json_t *dot, struct pipeline *pl, json_t **res);
 
@@ -1183,21 +1163,23 @@ static int eval_arg(struct exec *ex, json_t *dot, struct expr *e, json_t **res)
 	if (r < 0)
 		return r;
 	cur = v;
-	for (size_t i = 0; i < e->nfields && r == 0; i++) {
-		const char *name = e->fields[i], *path = ex->src + e->pos;
+	for (size_t i = e->fpos, n; i < e->end && r == 0; i += n + 1) {
+		const char *name = ex->src + i + 1, *path = ex->src + e->pos;
+		const char *dot_next = memchr(name, '.', e->end - i - 1);
 		int plen = (int)(e->end - e->pos);
+		n = dot_next ? (size_t)(dot_next - name) : e->end - i - 1;
 		if (!json_is_object(cur))
-			r = fail(ex->err, "can't evaluate field \"%s\" in %.*s: value is %s, not an object",
-				 name, plen, path, DESC(cur));
-		else if (!(cur = json_object_get(cur, name)))
-			r = fail(ex->err, "no field \"%s\" in %.*s", name, plen, path);
+			r = fail(ex->err, "can't evaluate field \"%.*s\" in %.*s: value is %s, not an object",
+				 (int)n, name, plen, path, DESC(cur));
+		else if (!(cur = json_object_getn(cur, name, n)))
+			r = fail(ex->err, "no field \"%.*s\" in %.*s", (int)n, name, plen, path);
 	}
 	*res = r < 0 ? NULL : json_incref(cur);
 	json_decref(v);
 	return r;
 }
 
-static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr **args,
+static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr *args,
 		size_t n, json_t *final, json_t **res)
 {
 	size_t argc = n + (final != NULL);
@@ -1209,8 +1191,9 @@ static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr 
 			    f->max < 0 ? "at least " : "", f->min, argc);
 	for (size_t i = 0; !f->fn; i++) { /* and/or: the first false/true argument, or the last */
 		json_t *v = i < n ? NULL : json_incref(final);
-		if (i < n && (r = eval_arg(ex, dot, args[i], &v)) < 0)
+		if (i < n && (r = eval_arg(ex, dot, args, &v)) < 0)
 			return r;
+		args = i < n ? args->next : NULL;
 		if (i + 1 == argc || truth(v) != (f->name[0] == 'a')) {
 			*res = v;
 			return 0;
@@ -1219,8 +1202,8 @@ static int call(struct exec *ex, json_t *dot, const struct func *f, struct expr 
 	}
 	if (!(argv = calloc(argc + 1, sizeof(*argv))))
 		return -ENOMEM;
-	for (size_t i = 0; i < n && r >= 0; i++)
-		r = eval_arg(ex, dot, args[i], &argv[i]);
+	for (size_t i = 0; args && r >= 0; args = args->next)
+		r = eval_arg(ex, dot, args, &argv[i++]);
 	if (final)
 		argv[n] = json_incref(final);
 	if (r >= 0)
@@ -1237,12 +1220,11 @@ static int eval_pipeline(struct exec *ex, json_t *dot, struct pipeline *pl, json
 {
 	json_t *v = NULL;
 
-	for (size_t i = 0; i < pl->ncmds; i++) {
-		struct command *c = &pl->cmds[i];
+	for (struct command *c = pl->cmds; c; c = c->next) {
 		json_t *next = NULL;
-		int r = c->args[0]->kind == E_FUNC
-			? call(ex, dot, c->args[0]->fn, c->args + 1, c->nargs - 1, v, &next)
-			: eval_arg(ex, dot, c->args[0], &next);
+		int r = c->args->kind == E_FUNC
+			? call(ex, dot, c->args->fn, c->args->next, c->nargs - 1, v, &next)
+			: eval_arg(ex, dot, c->args, &next);
 		json_decref(v);
 		if (r < 0)
 			return r;
@@ -1337,7 +1319,9 @@ int berth_template_render(const char *tmpl, json_t *data, char **out,
 	if (!tmpl || !data || !out)
 		return berth_errmsg(err, -EINVAL, "template: invalid arguments");
 	*out = NULL;
-	if ((r = grow(&p.vars, &p.capvars, 0, sizeof(*p.vars))) == 0) {
+	p.lits = json_array();
+	r = p.lits ? grow(&p.vars, &p.capvars, 0, sizeof(*p.vars)) : -ENOMEM;
+	if (r == 0) {
 		p.vars[p.nvars++] = "$";
 		r = parse_list(&p, &root, &term);
 	}
@@ -1352,7 +1336,12 @@ int berth_template_render(const char *tmpl, json_t *data, char **out,
 		r = -ENOMEM;
 	pop_vars(&ex, 0);
 	free(ex.vars);
-	node_free(root);
+	while (p.allocs) {
+		struct alloc *next = p.allocs->next;
+		free(p.allocs);
+		p.allocs = next;
+	}
+	json_decref(p.lits);
 	if (r < 0) {
 		free(ex.out.s);
 		return r == -ENOMEM ? berth_err(err, r, "template") : r;
