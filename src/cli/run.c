@@ -25,12 +25,27 @@ static const char run_usage[] =
 	"      --ip ADDR              IPv4 address on the bridge (e.g. 172.17.0.10)\n"
 	"      --mac-address MAC      MAC address (e.g. 02:42:ac:11:00:0a)\n"
 	"      --rootfs DIR           Run from DIR instead of an overlay over the host root\n"
+	"      --link NAME[:ALIAS]    Add a link to another container (repeatable)\n"
+	"      --expose PORT[/PROTO]  Expose a port or a range of ports (repeatable)\n"
 	"      --help                 Print usage\n";
 
-enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP };
+enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK, OPT_EXPOSE };
+
+/* The repeatable flags, collected into NULL-terminated lists. */
+struct lists {
+	char **env, **links, **expose;
+	size_t n_env, n_links, n_expose;
+};
+
+static void lists_free(struct lists *l)
+{
+	free(l->env);
+	free(l->links);
+	free(l->expose);
+}
 
 static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
-		     bool *detach, char ***env_out)
+		     bool *detach, struct lists *ls)
 {
 	static const struct option opts[] = {
 		{"detach", no_argument, NULL, 'd'},
@@ -45,14 +60,16 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"ip", required_argument, NULL, OPT_IP},
 		{"mac-address", required_argument, NULL, OPT_MAC},
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"link", required_argument, NULL, OPT_LINK},
+		{"expose", required_argument, NULL, OPT_EXPOSE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
-	char **env = calloc((size_t)argc + 1, sizeof(char *));
-	size_t n_env = 0;
 	int c;
 	opterr = 0;
-	*env_out = env;
+	ls->env = calloc((size_t)argc + 1, sizeof(char *));
+	ls->links = calloc((size_t)argc + 1, sizeof(char *));
+	ls->expose = calloc((size_t)argc + 1, sizeof(char *));
 	while ((c = getopt_long(argc, argv, "+:dith:e:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -74,7 +91,13 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 			o->hostname = optarg;
 			break;
 		case 'e':
-			env[n_env++] = optarg;
+			ls->env[ls->n_env++] = optarg;
+			break;
+		case OPT_LINK:
+			ls->links[ls->n_links++] = optarg;
+			break;
+		case OPT_EXPOSE:
+			ls->expose[ls->n_expose++] = optarg;
 			break;
 		case OPT_NET:
 			o->network = optarg;
@@ -106,7 +129,9 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	if (optind >= argc)
 		return cli_usage_error(verb, "\"berth %s\" requires a command to run", verb);
 	o->argv = argv + optind;
-	o->env = env;
+	o->env = ls->env;
+	o->links = ls->links;
+	o->expose = ls->expose;
 	return -1; /* parsed: go on */
 }
 
@@ -115,18 +140,18 @@ static int create(struct cli *cli, const char *verb, int argc, char **argv, bool
 {
 	struct berth_ctx *ctx;
 	struct berth_error err = {0};
-	char **env = NULL;
-	int rc = parse_run(verb, argc, argv, o, detach, &env);
+	struct lists ls = {0};
+	int rc = parse_run(verb, argc, argv, o, detach, &ls);
 	if (rc >= 0) {
-		free(env);
+		lists_free(&ls);
 		return rc;
 	}
 	if (cli_ctx(cli, &ctx) < 0) {
-		free(env);
+		lists_free(&ls);
 		return 125;
 	}
 	int r = berth_container_create(ctx, o, id, &err);
-	free(env);
+	lists_free(&ls);
 	if (r < 0) {
 		cli_error("berth", &err);
 		return 125;

@@ -33,6 +33,8 @@ struct berth_run_opts {
 	const char *ip;              /* --ip */
 	const char *mac;             /* --mac-address */
 	const char *rootfs;          /* --rootfs DIR; NULL: overlay over the host root */
+	char *const *links;          /* --link NAME[:ALIAS], NULL-terminated, may be NULL */
+	char *const *expose;         /* --expose PORT[/PROTO] or RANGE, may be NULL */
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */
 	bool auto_remove;            /* --rm */

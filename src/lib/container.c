@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "links.h"
 #include "netns.h"
 #include "network.h"
 #include "util.h"
@@ -107,6 +108,29 @@ static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts
 	return 0;
 }
 
+static int create_links(struct berth_ctx *ctx, const struct berth_run_opts *o, json_t *cfg,
+			struct berth_error *err)
+{
+	json_t *expose = json_array(), *links = json_array();
+	struct store *st;
+	int r = 0;
+	json_object_set_new(cfg, "expose", expose);
+	json_object_set_new(cfg, "links", links);
+	for (char *const *e = o->expose; r >= 0 && e && *e; e++)
+		r = expose_parse(*e, expose, err);
+	if (r < 0 || !o->links || !o->links[0])
+		return r;
+	const char *net = json_string_value(json_object_get(cfg, "network"));
+	if (strcmp(net, "bridge"))
+		return berth_errmsg(err, -EINVAL,
+				    "conflicting options: links can only be used on the default bridge network, not \"%s\"",
+				    net);
+	r = ctx_store(ctx, &st, err);
+	for (char *const *l = o->links; r >= 0 && *l; l++)
+		r = link_parse(st, *l, links, err);
+	return r;
+}
+
 int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o,
 			   char id[65], struct berth_error *err)
 {
@@ -133,6 +157,11 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 	}
 	json_t *cfg = json_object();
 	r = check_network_opts(ctx, o, cfg, err);
+	if (r < 0) {
+		json_decref(cfg);
+		return r;
+	}
+	r = create_links(ctx, o, cfg, err);
 	if (r < 0) {
 		json_decref(cfg);
 		return r;
@@ -265,7 +294,8 @@ static char **build_env(json_t *cfg, const char *hostname, bool tty)
 /* ---- files: hostname, hosts, resolv.conf ---- */
 
 static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostname,
-		       uint32_t ip, enum net_mode mode, struct berth_error *err)
+		       uint32_t ip, enum net_mode mode, const char *link_hosts,
+		       struct berth_error *err)
 {
 	char path[4096], a[16];
 	int r;
@@ -290,7 +320,8 @@ static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostn
 			 "ff00::0\tip6-mcastprefix\n"
 			 "ff02::1\tip6-allnodes\n"
 			 "ff02::2\tip6-allrouters\n"
-			 "%s%s%s%s",
+			 "%s%s%s%s%s",
+			 link_hosts ? link_hosts : "",
 			 ip ? ip4_str(ip, a) : "", ip ? "\t" : "", ip ? hostname : "", ip ? "\n" : "");
 	if (n < 0)
 		return berth_err(err, -ENOMEM, "hosts");
@@ -421,7 +452,8 @@ static int setup_bridge_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
 	if (r < 0)
 		return r; /* the caller's teardown releases the allocation */
 	*ip = ep.ip;
-	return 0;
+	/* Re-applied on every start: a flushed ruleset heals on the next run. */
+	return firewall_sync(ctx, err);
 }
 
 static char *netns_path(struct berth_ctx *ctx, const char *id)
@@ -465,6 +497,8 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		}
 		(void)store_commit(st, NULL);
 	}
+	if (n) /* links and icc ports of this endpoint go */
+		(void)firewall_sync(ctx, NULL);
 	ctr_rec_clear(&c);
 	return rc;
 }
@@ -562,6 +596,8 @@ static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struc
 int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l,
 		      struct berth_error *err)
 {
+	struct link_peer *peers = NULL;
+	size_t n_peers = 0;
 	uint32_t ip = 0;
 	int r;
 
@@ -576,6 +612,9 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 	if (mode == NET_HOST && !hn && gethostname(host_hn, sizeof(host_hn) - 1) == 0)
 		hn = host_hn;
 	l->hostname = hn ? strdup(hn) : strndup(c->id, 12);
+	r = links_resolve(ctx, c->config, c->name, &peers, &n_peers, err);
+	if (r < 0)
+		goto fail;
 	r = prepare_dirs(ctx, c, l, err);
 	if (r < 0)
 		goto fail;
@@ -603,15 +642,23 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		if (asprintf(&hnl, "%s\n", l->hostname) >= 0)
 			(void)write_file(dst, hnl, strlen(hnl), 0644);
 	} else {
-		r = write_files(ctx, l->run_dir, l->hostname, ip, mode, err);
+		_cleanup_free_ char *link_hosts = NULL;
+		if (links_hosts(peers, n_peers, &link_hosts) < 0) {
+			r = berth_err(err, -ENOMEM, "links");
+			goto fail;
+		}
+		r = write_files(ctx, l->run_dir, l->hostname, ip, mode, link_hosts, err);
 		if (r < 0)
 			goto fail;
 	}
 	l->envp = build_env(c->config, l->hostname, l->tty);
-	if (!l->envp) {
+	if (!l->envp || links_env(peers, n_peers, c->name, &l->envp) < 0) {
 		r = berth_err(err, -ENOMEM, "environment");
 		goto fail;
 	}
+	link_peers_free(peers, n_peers);
+	peers = NULL;
+	n_peers = 0;
 	const char *rootfs = json_string_value(json_object_get(c->config, "rootfs"));
 	if (rootfs && !(l->rootfs_dir = strdup(rootfs))) {
 		r = berth_err(err, -ENOMEM, "rootfs");
@@ -632,6 +679,7 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		l->spawn.join_fds[l->spawn.n_join++] = l->netns_fd;
 	return 0;
 fail:
+	link_peers_free(peers, n_peers);
 	(void)container_teardown(ctx, c->id, NULL);
 	launch_free(l);
 	return r;

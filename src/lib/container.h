@@ -3,7 +3,7 @@
 #pragma once
 
 #include "ctx.h"
-#include "spawn.h"
+#include "process.h"
 
 /* Network modes, from the container's "network" setting. */
 enum net_mode {

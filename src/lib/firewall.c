@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "firewall.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx.h"
+#include "container.h"
 #include "util.h"
 
 static int none_apply(const struct fw_model *m, struct berth_error *err)
@@ -16,6 +17,18 @@ const struct fw_backend fw_backend_none = {
 	.name = "none",
 	.apply = none_apply,
 };
+
+const char *fw_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return "tcp";
+	}
+}
 
 static int pick_backend(const struct berth_ctx *ctx, const struct fw_backend **out,
 			struct berth_error *err)
@@ -36,18 +49,116 @@ static int pick_backend(const struct berth_ctx *ctx, const struct fw_backend **o
 	}
 	if (!ctx->cfg.iptables)
 		b = BERTH_FW_NONE;
-	switch (b) {
-	case BERTH_FW_NFTABLES:
-		*out = &fw_backend_nft;
-		return 0;
-	case BERTH_FW_NONE:
-		*out = &fw_backend_none;
-		return 0;
-	case BERTH_FW_IPTABLES:
-		break;
+	*out = b == BERTH_FW_NFTABLES ? &fw_backend_nft
+	     : b == BERTH_FW_IPTABLES ? &fw_backend_iptables
+				      : &fw_backend_none;
+	return 0;
+}
+
+struct model_buf {
+	struct fw_net *nets;
+	size_t n_nets;
+	struct fw_link *links;
+	size_t n_links, cap_links;
+	struct fw_port *ports;
+	size_t n_ports;
+};
+
+/* Ports of running endpoints on networks with icc off. */
+static int collect_ports(struct store *st, const struct net_rec *nets, size_t n_nets,
+			 struct model_buf *mb)
+{
+	for (size_t j = 0; j < n_nets; j++) {
+		_cleanup_free_ struct ep_rec *eps = NULL;
+		size_t n = 0;
+		if (nets[j].icc || store_endpoint_list(st, NULL, nets[j].id, &eps, &n) < 0 || !n)
+			continue;
+		struct fw_port *v = realloc(mb->ports, (mb->n_ports + n) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		mb->ports = v;
+		for (size_t i = 0; i < n; i++)
+			if (eps[i].ip)
+				snprintf(mb->ports[mb->n_ports++].ifname, sizeof(v->ifname), "%s",
+					 eps[i].veth);
 	}
-	return berth_errmsg(err, -EOPNOTSUPP,
-			    "firewall backend \"iptables\" is not available yet; use \"nftables\" or \"none\"");
+	return 0;
+}
+
+static int add_link(struct model_buf *mb, const struct fw_link *l)
+{
+	if (mb->n_links == mb->cap_links) {
+		size_t cap = mb->cap_links ? mb->cap_links * 2 : 16;
+		struct fw_link *v = realloc(mb->links, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		mb->links = v;
+		mb->cap_links = cap;
+	}
+	mb->links[mb->n_links++] = *l;
+	return 0;
+}
+
+/* The running endpoint of a container on a network, 0 if none. */
+static uint32_t endpoint_ip(struct store *st, const char *ctr, const char *net)
+{
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	if (store_endpoint_list(st, ctr, net, &eps, &n) < 0 || n == 0)
+		return 0;
+	return eps[0].ip;
+}
+
+/* --link flows: for every container with an address (running, or being
+ * started) that links to another on the same network, each of the server's
+ * exposed ports. */
+static int collect_links(struct store *st, const struct net_rec *nets, size_t n_nets,
+			 struct model_buf *mb)
+{
+	struct ctr_rec *v = NULL;
+	size_t n = 0;
+	int r = store_container_list(st, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		json_t *links = json_object_get(v[i].config, "links");
+		if (!json_array_size(links))
+			continue;
+		for (size_t j = 0; j < n_nets && r >= 0; j++) {
+			uint32_t client = endpoint_ip(st, v[i].id, nets[j].id);
+			size_t k;
+			json_t *link;
+			if (!client)
+				continue;
+			json_array_foreach(links, k, link) {
+				const char *sid = json_string_value(json_object_get(link, "id"));
+				struct ctr_rec srv;
+				if (!sid || store_container_get(st, sid, &srv) < 0)
+					continue;
+				uint32_t server = endpoint_ip(st, srv.id, nets[j].id);
+				size_t p;
+				json_t *port;
+				json_array_foreach(json_object_get(srv.config, "expose"), p, port) {
+					struct fw_link l = {.client = client, .server = server};
+					const char *s = json_string_value(port);
+					char proto[8] = "tcp";
+					unsigned num = 0;
+					if (!server || !s || sscanf(s, "%u/%7s", &num, proto) < 1)
+						continue;
+					l.port = (uint16_t)num;
+					l.proto = !strcmp(proto, "udp")    ? IPPROTO_UDP
+						: !strcmp(proto, "sctp") ? IPPROTO_SCTP
+									 : IPPROTO_TCP;
+					snprintf(l.bridge, sizeof(l.bridge), "%s", nets[j].bridge);
+					if (add_link(mb, &l) < 0)
+						r = -ENOMEM;
+				}
+				ctr_rec_clear(&srv);
+			}
+		}
+	}
+	ctr_recs_free(v, n);
+	return r;
 }
 
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
@@ -65,19 +176,31 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 	r = store_network_list(st, &nets, &n);
 	if (r < 0)
 		return berth_err(err, r, "firewall: list networks");
-	_cleanup_free_ struct fw_net *fn = calloc(n ? n : 1, sizeof(*fn));
-	if (!fn)
+	struct model_buf mb = {.nets = calloc(n ? n : 1, sizeof(*mb.nets)), .n_nets = n};
+	if (!mb.nets)
 		return berth_err(err, -ENOMEM, "firewall");
 	for (size_t i = 0; i < n; i++) {
-		snprintf(fn[i].bridge, sizeof(fn[i].bridge), "%s", nets[i].bridge);
-		fn[i].subnet = nets[i].subnet;
-		fn[i].masquerade = nets[i].masquerade && ctx->cfg.ip_masq;
-		fn[i].icc = nets[i].icc;
-		fn[i].internal = nets[i].internal;
+		snprintf(mb.nets[i].bridge, sizeof(mb.nets[i].bridge), "%s", nets[i].bridge);
+		mb.nets[i].subnet = nets[i].subnet;
+		mb.nets[i].masquerade = nets[i].masquerade && ctx->cfg.ip_masq;
+		mb.nets[i].icc = nets[i].icc;
+		mb.nets[i].internal = nets[i].internal;
 	}
-	struct fw_model m = {.nets = fn, .n_nets = n};
-	r = be->apply(&m, err);
-	if (r < 0)
-		return berth_err_wrap(err, r, "firewall (%s)", be->name);
-	return 0;
+	r = collect_links(st, nets, n, &mb);
+	if (r >= 0)
+		r = collect_ports(st, nets, n, &mb);
+	if (r < 0) {
+		r = berth_err(err, r, "firewall: links");
+	} else {
+		struct fw_model m = {.nets = mb.nets, .n_nets = mb.n_nets,
+				     .links = mb.links, .n_links = mb.n_links,
+				     .icc_off_ports = mb.ports, .n_icc_off_ports = mb.n_ports};
+		r = be->apply(&m, err);
+		if (r < 0)
+			r = berth_err_wrap(err, r, "firewall (%s)", be->name);
+	}
+	free(mb.nets);
+	free(mb.links);
+	free(mb.ports);
+	return r;
 }

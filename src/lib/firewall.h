@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The firewall: the desired rule set is computed from the store (a model)
- * and handed to one backend, chosen once by daemon.json ("firewall-backend",
+ * and handed to one backend, chosen by daemon.json ("firewall-backend",
  * "iptables": false) or BERTH_FIREWALL_BACKEND, which applies it in one
  * transaction. A backend can be dropped without touching the rest.
+ *
+ * What every backend enforces, as Docker does:
+ *  - containers reach the outside (forwarding accepted for berth's bridges,
+ *    whatever the host's FORWARD policy), MASQUERADE for masqueraded subnets;
+ *  - with icc off, no traffic between containers of one bridge except the
+ *    flows that --link opened (client -> server port, and its replies);
+ *  - traffic between two berth bridges is dropped (isolation); an internal
+ *    bridge talks to nothing but itself;
+ *  - a user chain, created once and never flushed, runs before berth's rules.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "ipam.h"
@@ -23,20 +33,41 @@ struct fw_net {
 	bool internal;
 };
 
+/* One flow a --link opens: client -> server:port/proto on a bridge. */
+struct fw_link {
+	char bridge[16];
+	uint32_t client;
+	uint32_t server;
+	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+	uint16_t port;
+};
+
+/* The host-side veth of a running endpoint on an icc=false network. */
+struct fw_port {
+	char ifname[16];
+};
+
 struct fw_model {
 	const struct fw_net *nets;
 	size_t n_nets;
+	const struct fw_link *links;
+	size_t n_links;
+	const struct fw_port *icc_off_ports;
+	size_t n_icc_off_ports;
 };
 
 struct fw_backend {
 	const char *name;
 	/* Make the kernel's rules match the model (an empty model removes
-	 * everything the backend ever added). */
+	 * everything the backend added, but the user chain). */
 	int (*apply)(const struct fw_model *m, struct berth_error *err);
 };
 
 extern const struct fw_backend fw_backend_nft;
+extern const struct fw_backend fw_backend_iptables;
 extern const struct fw_backend fw_backend_none;
+
+const char *fw_proto_name(uint8_t proto);
 
 /* Compute the model from the store and apply it with the chosen backend. */
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err);

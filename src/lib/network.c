@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "firewall.h"
 #include "util.h"
 
 #define DEFAULT_BRIDGE "berth0"
@@ -122,9 +121,7 @@ int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out, struct be
 	if (r == 0 && same_network(&want, &have)) {
 		store_rollback(st);
 		*out = have;
-		r = network_bridge_ensure(ctx, out, err);
-		/* Re-applied every time: a flushed ruleset heals on the next run. */
-		return r < 0 ? r : firewall_sync(ctx, err);
+		return network_bridge_ensure(ctx, out, err);
 	}
 	if (r == 0) {
 		/* daemon.json changed: like restarting dockerd with new options,
@@ -159,10 +156,7 @@ int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out, struct be
 		return r;
 	}
 	*out = want;
-	r = network_bridge_ensure(ctx, out, err);
-	if (r < 0)
-		return r;
-	return firewall_sync(ctx, err);
+	return network_bridge_ensure(ctx, out, err);
 }
 
 static int sysctl_set(const char *path, const char *val, struct berth_error *err)

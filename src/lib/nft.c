@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nftables backend: berth owns "table inet berth". Its rules are static;
- * what varies with networks lives in sets (bridge names, masqueraded
- * subnets). The whole table is replaced in one transaction, so the host's
- * rules are always either before or after a change.
+ * nftables backend. berth owns two tables and nothing else:
+ *
+ *   table inet berth    forwarding, isolation, internal networks, MASQUERADE
+ *   table bridge berth  icc=false and --link, between ports of one bridge
+ *                       (works without br_netfilter; keyed on the ports,
+ *                       as meta ibrname needs a module not every kernel has)
+ *
+ * Their rules are static: what varies with networks and containers lives in
+ * sets (bridge names, bridge pairs, masqueraded subnets, link flows), so the
+ * per-packet cost is a few set lookups whatever the number of containers.
+ * Each apply is one transaction: chains are flushed and refilled and sets
+ * rewritten, except chain "user" of table inet berth, which berth creates
+ * once and never flushes: it is jumped to before any of berth's rules, so an
+ * administrator's accept or drop there is final for berth's forward chain.
  *
  * Coexistence: iptables (nft flavour) keeps its own "ip filter FORWARD"
  * chain, and a DROP there (e.g. `iptables -P FORWARD DROP`, as Docker sets)
@@ -15,6 +25,7 @@
  * our own chain (which runs first) marks replies heading into a bridge with
  * BERTH_MARK, and BERTH-FORWARD accepts on the mark (`-m mark`).
  */
+#include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,46 +105,93 @@ static int nft_run(struct nft_ctx *n, const char *cmds, struct berth_error *err)
 	return berth_errmsg(err, -EIO, "nftables: %s", msg);
 }
 
-static void ifname_list(struct buf *b, const struct fw_model *m, bool masq_only)
+/* "add set" + "flush set" + elements: the set ends up holding exactly these. */
+static void set_begin(struct buf *b, const char *family, const char *name, const char *spec)
 {
-	bool first = true;
-	for (size_t i = 0; i < m->n_nets; i++) {
-		if (masq_only && !m->nets[i].masquerade)
-			continue;
-		bprintf(b, "%s\"%s\"", first ? "" : ", ", m->nets[i].bridge);
-		first = false;
-	}
+	bprintf(b, "add set %s berth %s { %s }\nflush set %s berth %s\n", family, name, spec,
+		family, name);
 }
 
-static void berth_table(struct buf *b, const struct fw_model *m)
+static void elements(struct buf *b, const char *family, const char *set, const char *items)
 {
-	bprintf(b, "table inet berth\ndelete table inet berth\n");
-	if (m->n_nets == 0)
-		return;
-	bprintf(b, "table inet berth {\n"
-		   "  set bridges {\n    type ifname\n    elements = { ");
-	ifname_list(b, m, false);
-	bprintf(b, " }\n  }\n"
-		   "  set masq4 {\n    type ipv4_addr\n    flags interval\n");
-	bool any = false;
-	for (size_t i = 0; i < m->n_nets; i++) {
-		if (!m->nets[i].masquerade)
-			continue;
-		char c[20];
-		bprintf(b, "%s%s", any ? ", " : "    elements = { ", cidr4_str(m->nets[i].subnet, c));
-		any = true;
+	if (items && *items)
+		bprintf(b, "add element %s berth %s { %s }\n", family, set, items);
+}
+
+/* Collect the bridge names matching a predicate as `"a", "b"`. */
+static char *bridge_list(const struct fw_model *m, bool (*pick)(const struct fw_net *))
+{
+	struct buf b = {0};
+	bprintf(&b, "%s", "");
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (!pick || pick(&m->nets[i]))
+			bprintf(&b, "%s\"%s\"", b.len ? ", " : "", m->nets[i].bridge);
+	return b.oom ? NULL : b.p;
+}
+
+static bool is_internal(const struct fw_net *n) { return n->internal; }
+
+static void inet_table(struct buf *b, const struct fw_model *m)
+{
+	char c[20];
+	_cleanup_free_ char *all = bridge_list(m, NULL);
+	_cleanup_free_ char *internal = bridge_list(m, is_internal);
+
+	bprintf(b, "add table inet berth\n"
+		   "add chain inet berth user\n" /* the administrator's: never flushed */
+		   "add chain inet berth forward { type filter hook forward priority filter - 5; policy accept; }\n"
+		   "add chain inet berth postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+		   "flush chain inet berth forward\n"
+		   "flush chain inet berth postrouting\n");
+	set_begin(b, "inet", "bridges", "type ifname;");
+	elements(b, "inet", "bridges", all);
+	set_begin(b, "inet", "internal", "type ifname;");
+	elements(b, "inet", "internal", internal);
+	/* (br, br) for every bridge: traffic staying inside one bridge. */
+	set_begin(b, "inet", "same", "type ifname . ifname;");
+	for (size_t i = 0; i < m->n_nets; i++)
+		bprintf(b, "add element inet berth same { \"%s\" . \"%s\" }\n", m->nets[i].bridge,
+			m->nets[i].bridge);
+	set_begin(b, "inet", "masq4", "type ipv4_addr; flags interval;");
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (m->nets[i].masquerade)
+			bprintf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
+	bprintf(b,
+		"add rule inet berth forward jump user\n"
+		/* isolation: one berth bridge never reaches another */
+		"add rule inet berth forward iifname @bridges oifname @bridges iifname . oifname != @same drop\n"
+		/* internal networks: nothing in or out but their own bridge */
+		"add rule inet berth forward iifname @internal iifname . oifname != @same drop\n"
+		"add rule inet berth forward oifname @internal iifname . oifname != @same drop\n"
+		"add rule inet berth forward oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
+		"add rule inet berth forward iifname @bridges accept\n"
+		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n");
+}
+
+static void bridge_table(struct buf *b, const struct fw_model *m)
+{
+	char s[16], d[16];
+	bprintf(b, "add table bridge berth\n"
+		   "add chain bridge berth forward { type filter hook forward priority filter; policy accept; }\n"
+		   "flush chain bridge berth forward\n");
+	set_begin(b, "bridge", "icc_off_ports", "type ifname;");
+	for (size_t i = 0; i < m->n_icc_off_ports; i++)
+		bprintf(b, "add element bridge berth icc_off_ports { \"%s\" }\n",
+			m->icc_off_ports[i].ifname);
+	set_begin(b, "bridge", "links",
+		  "type ipv4_addr . ipv4_addr . inet_proto . inet_service;");
+	for (size_t i = 0; i < m->n_links; i++) {
+		const struct fw_link *l = &m->links[i];
+		bprintf(b, "add element bridge berth links { %s . %s . %s . %u }\n",
+			ip4_str(l->client, s), ip4_str(l->server, d), fw_proto_name(l->proto), l->port);
 	}
-	bprintf(b, "%s  }\n", any ? " }\n" : "");
-	bprintf(b, "  chain forward {\n"
-		   "    type filter hook forward priority filter - 5; policy accept;\n"
-		   "    oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
-		   "    iifname @bridges accept\n"
-		   "  }\n"
-		   "  chain postrouting {\n"
-		   "    type nat hook postrouting priority srcnat; policy accept;\n"
-		   "    ip saddr @masq4 oifname != @bridges masquerade\n"
-		   "  }\n"
-		   "}\n");
+	bprintf(b,
+		"add rule bridge berth forward iifname != @icc_off_ports accept\n"
+		"add rule bridge berth forward ether type arp accept\n"
+		/* client -> server:port, and the server's answers from that port */
+		"add rule bridge berth forward ip saddr . ip daddr . meta l4proto . th dport @links accept\n"
+		"add rule bridge berth forward ip daddr . ip saddr . meta l4proto . th sport @links accept\n"
+		"add rule bridge berth forward drop\n");
 }
 
 /* If `family filter FORWARD` exists, return its listing (with handles). */
@@ -170,8 +228,8 @@ static void compat_forward(struct buf *b, struct nft_ctx *n, const char *family,
 	if (m->n_nets == 0) {
 		if (h)
 			bprintf(b, "delete rule %s filter FORWARD handle %lu\n", family, h);
-		bprintf(b, "add chain %s filter BERTH-FORWARD\n"
-			   "delete chain %s filter BERTH-FORWARD\n", family, family);
+		bprintf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n"
+			   "delete chain %s filter BERTH-FORWARD\n", family, family, family);
 		return;
 	}
 	bprintf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n",
@@ -193,7 +251,18 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	if (r < 0)
 		return r;
 	struct buf b = {0};
-	berth_table(&b, m);
+	if (m->n_nets) {
+		inet_table(&b, m);
+		bridge_table(&b, m);
+	} else {
+		/* Nothing left: remove berth's rules, keep the user chain. */
+		bprintf(&b, "add table inet berth\nadd chain inet berth user\n"
+			    "add chain inet berth forward\nflush chain inet berth forward\n"
+			    "delete chain inet berth forward\n"
+			    "add chain inet berth postrouting\nflush chain inet berth postrouting\n"
+			    "delete chain inet berth postrouting\n"
+			    "table bridge berth\ndelete table bridge berth\n");
+	}
 	compat_forward(&b, n, "ip", m);
 	compat_forward(&b, n, "ip6", m);
 	if (b.oom) {

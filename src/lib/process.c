@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "spawn.h"
+#include "process.h"
 
 #include <fcntl.h>
 #include <linux/sched.h>
