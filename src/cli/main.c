@@ -32,6 +32,7 @@ static const char usage[] =
 	"  inspect   Low-level information on containers (Docker's JSON, -f TEMPLATE)\n"
 	"  exec      Run a command in a running container\n"
 	"  logs      Print the logs of a container\n"
+	"  port      List a container's published ports\n"
 	"  network   List and inspect networks (ls, inspect)\n"
 	"  reload    Re-read daemon.json and restore bridges and firewall rules\n"
 	"\n"
@@ -45,6 +46,7 @@ static const struct {
 	{"stop", cmd_stop},	  {"kill", cmd_kill},	  {"rm", cmd_rm},
 	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
 	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
+	{"port", cmd_port},
 };
 
 int cli_ctx(struct cli *cli, struct berth_ctx **out)

@@ -70,10 +70,34 @@ static void command_text(json_t *c, char *buf, size_t n)
 		snprintf(buf, n, "\"%s\"", full);
 }
 
+/* Docker's PORTS column: "0.0.0.0:8080->80/tcp, 443/tcp". */
+static void ports_text(json_t *c, char *buf, size_t n)
+{
+	json_t *ports = json_object_get(json_object_get(c, "NetworkSettings"), "Ports");
+	const char *key;
+	json_t *v;
+	size_t len = 0;
+	buf[0] = '\0';
+	json_object_foreach(ports, key, v) {
+		size_t i;
+		json_t *b;
+		if (!json_array_size(v) && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? ", " : "", key);
+		json_array_foreach(v, i, b) {
+			const char *ip = json_string_value(json_object_get(b, "HostIp"));
+			if (len < n)
+				len += (size_t)snprintf(buf + len, n - len, strchr(ip, ':') ? "%s[%s]:%s->%s" : "%s%s:%s->%s",
+							len ? ", " : "", ip,
+							json_string_value(json_object_get(b, "HostPort")), key);
+		}
+	}
+}
+
 /* The flat fields `ps --format` offers, as Docker names them. */
 static json_t *ps_row(json_t *c)
 {
-	char status[96], cmd[64], created[96], d[64];
+	char status[96], cmd[64], created[96], d[64], ports[512];
+	ports_text(c, ports, sizeof(ports));
 	status_text(json_object_get(c, "State"), status, sizeof(status));
 	command_text(c, cmd, sizeof(cmd));
 	human_duration(time(NULL) - parse_time(json_string_value(json_object_get(c, "Created"))), d, sizeof(d));
@@ -88,7 +112,7 @@ static json_t *ps_row(json_t *c)
 			 "CreatedAt", json_string_value(json_object_get(c, "Created")),
 			 "RunningFor", created, "Status", status, "State",
 			 json_string_value(json_object_get(json_object_get(c, "State"), "Status")),
-			 "Ports", "", "Names", name && *name == '/' ? name + 1 : "");
+			 "Ports", ports, "Names", name && *name == '/' ? name + 1 : "");
 }
 
 int cmd_ps(struct cli *cli, int argc, char **argv)

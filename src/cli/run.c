@@ -27,14 +27,17 @@ static const char run_usage[] =
 	"      --rootfs DIR           Run from DIR instead of an overlay over the host root\n"
 	"      --link NAME[:ALIAS]    Add a link to another container (repeatable)\n"
 	"      --expose PORT[/PROTO]  Expose a port or a range of ports (repeatable)\n"
+	"  -p, --publish SPEC         Publish a port: [IP:][HOSTPORT:]PORT[/PROTO], ranges\n"
+	"                             8000-8099:8000-8099 or 8000-8099:80, [::]:8080:80\n"
+	"  -P, --publish-all          Publish every exposed port on a random host port\n"
 	"      --help                 Print usage\n";
 
 enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK, OPT_EXPOSE };
 
 /* The repeatable flags, collected into NULL-terminated lists. */
 struct lists {
-	char **env, **links, **expose;
-	size_t n_env, n_links, n_expose;
+	char **env, **links, **expose, **publish;
+	size_t n_env, n_links, n_expose, n_publish;
 };
 
 static void lists_free(struct lists *l)
@@ -42,6 +45,7 @@ static void lists_free(struct lists *l)
 	free(l->env);
 	free(l->links);
 	free(l->expose);
+	free(l->publish);
 }
 
 static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
@@ -62,6 +66,8 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
 		{"link", required_argument, NULL, OPT_LINK},
 		{"expose", required_argument, NULL, OPT_EXPOSE},
+		{"publish", required_argument, NULL, 'p'},
+		{"publish-all", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -70,7 +76,8 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	ls->env = calloc((size_t)argc + 1, sizeof(char *));
 	ls->links = calloc((size_t)argc + 1, sizeof(char *));
 	ls->expose = calloc((size_t)argc + 1, sizeof(char *));
-	while ((c = getopt_long(argc, argv, "+:dith:e:", opts, NULL)) != -1) {
+	ls->publish = calloc((size_t)argc + 1, sizeof(char *));
+	while ((c = getopt_long(argc, argv, "+:dith:e:p:P", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			*detach = true;
@@ -98,6 +105,12 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 			break;
 		case OPT_EXPOSE:
 			ls->expose[ls->n_expose++] = optarg;
+			break;
+		case 'p':
+			ls->publish[ls->n_publish++] = optarg;
+			break;
+		case 'P':
+			o->publish_all = true;
 			break;
 		case OPT_NET:
 			o->network = optarg;
@@ -132,6 +145,7 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	o->env = ls->env;
 	o->links = ls->links;
 	o->expose = ls->expose;
+	o->publish = ls->publish;
 	return -1; /* parsed: go on */
 }
 

@@ -35,6 +35,8 @@ struct berth_run_opts {
 	const char *rootfs;          /* --rootfs DIR; NULL: overlay over the host root */
 	char *const *links;          /* --link NAME[:ALIAS], NULL-terminated, may be NULL */
 	char *const *expose;         /* --expose PORT[/PROTO] or RANGE, may be NULL */
+	char *const *publish;        /* -p specs, may be NULL */
+	bool publish_all;            /* -P */
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */
 	bool auto_remove;            /* --rm */
@@ -84,6 +86,11 @@ int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct bert
 
 /* Re-read daemon.json and make the kernel match the store (bridges, rules). */
 int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
+
+/* A container's published ports as Docker's `port` prints them:
+ * an array of {"ContainerPort": "80/tcp", "HostIp": "0.0.0.0", "HostPort": "8080"}. */
+int berth_container_ports(struct berth_ctx *ctx, const char *ref, json_t **out,
+			  struct berth_error *err);
 
 /* Docker-shaped network inspect documents. */
 int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);

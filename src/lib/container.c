@@ -22,6 +22,7 @@
 
 #include "firewall.h"
 #include "links.h"
+#include "publish.h"
 #include "netns.h"
 #include "network.h"
 #include "util.h"
@@ -111,16 +112,25 @@ static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts
 static int create_links(struct berth_ctx *ctx, const struct berth_run_opts *o, json_t *cfg,
 			struct berth_error *err)
 {
-	json_t *expose = json_array(), *links = json_array();
+	json_t *expose = json_array(), *links = json_array(), *publish = json_array();
 	struct store *st;
 	int r = 0;
 	json_object_set_new(cfg, "expose", expose);
 	json_object_set_new(cfg, "links", links);
+	json_object_set_new(cfg, "publish", publish);
+	json_object_set_new(cfg, "publish_all", json_boolean(o->publish_all));
 	for (char *const *e = o->expose; r >= 0 && e && *e; e++)
 		r = expose_parse(*e, expose, err);
+	for (char *const *e = o->publish; r >= 0 && e && *e; e++)
+		json_array_append_new(publish, json_string(*e));
+	if (r >= 0)
+		r = publish_check(publish, expose, err);
+	const char *net = json_string_value(json_object_get(cfg, "network"));
+	if (r >= 0 && (json_array_size(publish) || o->publish_all) && strcmp(net, "bridge"))
+		return berth_errmsg(err, -EINVAL,
+				    "conflicting options: port publishing and the network mode \"%s\"", net);
 	if (r < 0 || !o->links || !o->links[0])
 		return r;
-	const char *net = json_string_value(json_object_get(cfg, "network"));
 	if (strcmp(net, "bridge"))
 		return berth_errmsg(err, -EINVAL,
 				    "conflicting options: links can only be used on the default bridge network, not \"%s\"",
@@ -428,6 +438,13 @@ static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
 	}
 	if (r >= 0)
 		r = store_endpoint_put(st, ep, err);
+	if (r >= 0) { /* published ports change with the addresses, or not at all */
+		r = publish_allocate(ctx, st, c, ep->has_ip6, err);
+		if (r < 0) {
+			store_rollback(st);
+			return r;
+		}
+	}
 	if (r >= 0)
 		r = store_commit(st, err);
 	if (r >= 0)
@@ -490,6 +507,7 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 			rc = r;
 	}
 	if (store_begin(st, rc ? NULL : err) == 0) {
+		(void)store_port_del(st, c.id, NULL);
 		for (size_t i = 0; i < n; i++) {
 			eps[i].ip = 0;
 			eps[i].has_ip6 = false;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "firewall.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +64,46 @@ struct model_buf {
 	size_t n_links, cap_links;
 	struct fw_port *ports;
 	size_t n_ports;
+	struct fw_dnat *dnats;
+	size_t n_dnats;
 };
+
+/* Published ports of containers with a running endpoint. */
+static int collect_dnats(struct store *st, const struct net_rec *nets, size_t n_nets,
+			 struct model_buf *mb)
+{
+	_cleanup_free_ struct port_rec *pv = NULL;
+	size_t n = 0;
+	int r = store_port_list(st, NULL, &pv, &n);
+	if (r < 0 || !n)
+		return r;
+	mb->dnats = calloc(n, sizeof(*mb->dnats));
+	if (!mb->dnats)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n_nets; j++) {
+			_cleanup_free_ struct ep_rec *eps = NULL;
+			size_t ne = 0;
+			if (store_endpoint_list(st, pv[i].container_id, nets[j].id, &eps, &ne) < 0 ||
+			    !ne || !eps[0].ip || (pv[i].family == AF_INET6 && !eps[0].has_ip6))
+				continue;
+			struct fw_dnat *d = &mb->dnats[mb->n_dnats++];
+			d->family = pv[i].family;
+			d->any = !strcmp(pv[i].host_ip, "0.0.0.0") || !strcmp(pv[i].host_ip, "::");
+			snprintf(d->host, sizeof(d->host), "%s", pv[i].host_ip);
+			if (d->family == AF_INET)
+				ip4_str(eps[0].ip, d->ctr);
+			else
+				inet_ntop(AF_INET6, &eps[0].ip6, d->ctr, sizeof(d->ctr));
+			d->proto = pv[i].proto;
+			d->host_port = pv[i].host_port;
+			d->ctr_port = pv[i].ctr_port;
+			snprintf(d->bridge, sizeof(d->bridge), "%s", nets[j].bridge);
+			break;
+		}
+	}
+	return 0;
+}
 
 /* Ports of running endpoints on networks with icc off. */
 static int collect_ports(struct store *st, const struct net_rec *nets, size_t n_nets,
@@ -189,12 +230,15 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 	r = collect_links(st, nets, n, &mb);
 	if (r >= 0)
 		r = collect_ports(st, nets, n, &mb);
+	if (r >= 0)
+		r = collect_dnats(st, nets, n, &mb);
 	if (r < 0) {
 		r = berth_err(err, r, "firewall: links");
 	} else {
 		struct fw_model m = {.nets = mb.nets, .n_nets = mb.n_nets,
 				     .links = mb.links, .n_links = mb.n_links,
-				     .icc_off_ports = mb.ports, .n_icc_off_ports = mb.n_ports};
+				     .icc_off_ports = mb.ports, .n_icc_off_ports = mb.n_ports,
+				     .dnats = mb.dnats, .n_dnats = mb.n_dnats};
 		r = be->apply(&m, err);
 		if (r < 0)
 			r = berth_err_wrap(err, r, "firewall (%s)", be->name);
@@ -202,5 +246,6 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 	free(mb.nets);
 	free(mb.links);
 	free(mb.ports);
+	free(mb.dnats);
 	return r;
 }

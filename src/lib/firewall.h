@@ -42,6 +42,18 @@ struct fw_link {
 	uint16_t port;
 };
 
+/* A published port: host address:port -> container address:port. */
+struct fw_dnat {
+	int family;      /* AF_INET or AF_INET6 */
+	bool any;        /* every local address (0.0.0.0 / ::) */
+	char host[46];   /* the host address, when !any */
+	char ctr[46];    /* the container's address */
+	uint8_t proto;
+	uint16_t host_port;
+	uint16_t ctr_port;
+	char bridge[16];
+};
+
 /* The host-side veth of a running endpoint on an icc=false network. */
 struct fw_port {
 	char ifname[16];
@@ -54,6 +66,8 @@ struct fw_model {
 	size_t n_links;
 	const struct fw_port *icc_off_ports;
 	size_t n_icc_off_ports;
+	const struct fw_dnat *dnats;
+	size_t n_dnats;
 };
 
 struct fw_backend {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "ports.h"
 #include "util.h"
 
 static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
@@ -35,6 +36,59 @@ static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
 	return o;
 }
 
+/* Docker's .NetworkSettings.Ports: every exposed port, null when not
+ * published, else its host bindings. */
+static json_t *ports_json(struct store *st, const struct ctr_rec *c)
+{
+	json_t *ports = json_object();
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(c->config, "expose"), i, e)
+		json_object_set_new(ports, json_string_value(e), json_null());
+	_cleanup_free_ struct port_rec *pv = NULL;
+	size_t n = 0;
+	(void)store_port_list(st, c->id, &pv, &n);
+	for (i = 0; i < n; i++) {
+		char key[16], hp[8];
+		snprintf(key, sizeof(key), "%u/%s", pv[i].ctr_port, port_proto_name(pv[i].proto));
+		snprintf(hp, sizeof(hp), "%u", pv[i].host_port);
+		json_t *list = json_object_get(ports, key);
+		if (!json_is_array(list)) {
+			list = json_array();
+			json_object_set_new(ports, key, list);
+		}
+		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", pv[i].host_ip,
+						      "HostPort", hp));
+	}
+	return ports;
+}
+
+int berth_container_ports(struct berth_ctx *ctx, const char *ref, json_t **out,
+			  struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec c;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	if (store_container_get(st, ref, &c) < 0)
+		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	_cleanup_free_ struct port_rec *pv = NULL;
+	size_t n = 0;
+	(void)store_port_list(st, c.id, &pv, &n);
+	ctr_rec_clear(&c);
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		char key[16], hp[8];
+		snprintf(key, sizeof(key), "%u/%s", pv[i].ctr_port, port_proto_name(pv[i].proto));
+		snprintf(hp, sizeof(hp), "%u", pv[i].host_port);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "ContainerPort", key,
+						   "HostIp", pv[i].host_ip, "HostPort", hp));
+	}
+	*out = a;
+	return 0;
+}
+
 static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c,
 				bool running)
 {
@@ -47,7 +101,7 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 	json_object_set_new(ns, "SandboxID", json_string(running && mode != NET_HOST ? c->id : ""));
 	json_object_set_new(ns, "SandboxKey",
 			    json_string(running && (mode == NET_BRIDGE || mode == NET_NONE) && key ? key : ""));
-	json_object_set_new(ns, "Ports", json_object());
+	json_object_set_new(ns, "Ports", ports_json(st, c));
 
 	json_t *top = NULL;
 	if (mode == NET_BRIDGE) {

@@ -331,6 +331,24 @@ int nl_link_set(struct nl *nl, int ifindex, const struct nl_link_change *c,
 	return r < 0 ? berth_err(err, r, "set link ifindex %d", ifindex) : 0;
 }
 
+int nl_bridge_port_hairpin(struct nl *nl, int ifindex, bool on, struct berth_error *err)
+{
+	NL_REQ_BUF(buf);
+
+	if (ifindex <= 0)
+		return berth_err(err, -EINVAL, "set hairpin on ifindex %d", ifindex);
+	struct nlmsghdr *h = nl_msg(buf, RTM_SETLINK, 0);
+	struct ifinfomsg *ifi = nl_ifi(h);
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	struct nlattr *pi = mnl_attr_nest_start(h, IFLA_PROTINFO);
+	mnl_attr_put_u8(h, IFLA_BRPORT_MODE, on ? 1 : 0);
+	mnl_attr_nest_end(h, pi);
+
+	int r = nl_request(nl, h, NULL, NULL);
+	return r < 0 ? berth_err(err, r, "set hairpin on ifindex %d", ifindex) : 0;
+}
+
 /* ----- addresses and routes ----- */
 
 static size_t family_len(int family)

@@ -68,6 +68,10 @@ struct nl_link_change {
 int nl_link_set(struct nl *nl, int ifindex, const struct nl_link_change *c,
 		struct berth_error *err);
 
+/* Hairpin mode on a bridge port: frames may leave by the port they came
+ * in on (a container reaching its own published port through the host). */
+int nl_bridge_port_hairpin(struct nl *nl, int ifindex, bool on, struct berth_error *err);
+
 /* An address of either family. */
 struct nl_addr {
 	int family; /* AF_INET or AF_INET6 */

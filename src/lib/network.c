@@ -211,6 +211,13 @@ int network_bridge_ensure(struct berth_ctx *ctx, const struct net_rec *n, struct
 		if (r < 0)
 			return berth_err_wrap(err, r, "network %s: bring %s up", n->name, n->bridge);
 	}
+	/* Published ports on 127.0.0.1: DNAT'd loopback traffic may leave by
+	 * the bridge (Docker sets the same without its proxy). */
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", n->bridge);
+	r = sysctl_set(path, "1", err);
+	if (r < 0)
+		return r;
 	if (ctx->cfg.ip_forward) {
 		r = sysctl_set("/proc/sys/net/ipv4/ip_forward", "1", err);
 		if (r >= 0 && n->has_v6)
@@ -264,7 +271,9 @@ int network_attach(struct berth_ctx *ctx, const struct net_rec *n, const struct 
 			err);
 	if (r < 0)
 		return r;
-	r = nl_link_get(cnl, ep->ifname, &peer, err);
+	r = nl_bridge_port_hairpin(nl, r, true, err);
+	if (r >= 0)
+		r = nl_link_get(cnl, ep->ifname, &peer, err);
 	if (r < 0)
 		goto fail;
 	struct nl_addr a = {.family = AF_INET, .prefixlen = n->subnet.len};

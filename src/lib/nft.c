@@ -26,6 +26,7 @@
  * BERTH_MARK, and BERTH-FORWARD accepts on the mark (`-m mark`).
  */
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -156,8 +157,42 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade)
 			bprintf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
+	/* Published ports: one map lookup per packet, whatever their number. */
+	static const char *const maps[][2] = {
+		{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
+		{"dnat4_any", "inet_proto . inet_service : ipv4_addr . inet_service"},
+		{"dnat6", "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service"},
+		{"dnat6_any", "inet_proto . inet_service : ipv6_addr . inet_service"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
+		bprintf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
+			maps[i][0], maps[i][1], maps[i][0]);
+	for (size_t i = 0; i < m->n_dnats; i++) {
+		const struct fw_dnat *d = &m->dnats[i];
+		const char *map = d->family == AF_INET ? (d->any ? "dnat4_any" : "dnat4")
+						       : (d->any ? "dnat6_any" : "dnat6");
+		bprintf(b, "add element inet berth %s { ", map);
+		if (!d->any)
+			bprintf(b, "%s . ", d->host);
+		bprintf(b, "%s . %u : %s . %u }\n", fw_proto_name(d->proto), d->host_port, d->ctr,
+			d->ctr_port);
+	}
+	/* (this nft accepts the name "dstnat" for prerouting only: -100 is it) */
+	static const char *const hooks[][2] = {{"prerouting", "prerouting"}, {"output", "output"}};
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
+		bprintf(b,
+			"add chain inet berth %s { type nat hook %s priority -100; policy accept; }\n"
+			"flush chain inet berth %s\n"
+			"add rule inet berth %s fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
+			"add rule inet berth %s fib daddr type local dnat ip to meta l4proto . th dport map @dnat4_any\n"
+			"add rule inet berth %s fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @dnat6\n"
+			"add rule inet berth %s fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any\n",
+			hooks[i][0], hooks[i][1], hooks[i][0], hooks[i][0], hooks[i][0], hooks[i][0],
+			hooks[i][0]);
 	bprintf(b,
 		"add rule inet berth forward jump user\n"
+		/* published ports are reachable from everywhere, other bridges too */
+		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
 		/* isolation: one berth bridge never reaches another */
 		"add rule inet berth forward iifname @bridges oifname @bridges iifname . oifname != @same drop\n"
 		/* internal networks: nothing in or out but their own bridge */
@@ -165,7 +200,12 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 		"add rule inet berth forward oifname @internal iifname . oifname != @same drop\n"
 		"add rule inet berth forward oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
 		"add rule inet berth forward iifname @bridges accept\n"
-		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n");
+		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n"
+		/* 127.0.0.1:port from the host (with route_localnet on the bridge) */
+		"add rule inet berth postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
+		/* hairpin: a container reaching a published port through the host
+		 * must get the answer back through the host too */
+		"add rule inet berth postrouting iifname @bridges oifname @bridges ct status dnat masquerade\n");
 }
 
 static void bridge_table(struct buf *b, const struct fw_model *m)
@@ -199,10 +239,10 @@ static char *list_forward(struct nft_ctx *n, const char *family)
 {
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "list chain %s filter FORWARD", family);
-	if (nft_run_cmd_from_buffer(n, cmd) != 0)
-		return NULL;
+	int r = nft_run_cmd_from_buffer(n, cmd);
+	(void)nft_ctx_get_error_buffer(n); /* a missing chain is no error of ours */
 	const char *out = nft_ctx_get_output_buffer(n);
-	return out ? strdup(out) : NULL;
+	return r == 0 && out ? strdup(out) : NULL;
 }
 
 /* The jump rule's handle in a listing, or 0. */
@@ -261,6 +301,10 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 			    "delete chain inet berth forward\n"
 			    "add chain inet berth postrouting\nflush chain inet berth postrouting\n"
 			    "delete chain inet berth postrouting\n"
+			    "add chain inet berth prerouting\nflush chain inet berth prerouting\n"
+			    "delete chain inet berth prerouting\n"
+			    "add chain inet berth output\nflush chain inet berth output\n"
+			    "delete chain inet berth output\n"
 			    "table bridge berth\ndelete table bridge berth\n");
 	}
 	compat_forward(&b, n, "ip", m);

@@ -35,7 +35,12 @@ static const char schema[] =
 	" ip6 TEXT, req_ip TEXT NOT NULL, req_mac TEXT NOT NULL,"
 	" PRIMARY KEY (container_id, network_id));"
 	"CREATE UNIQUE INDEX IF NOT EXISTS endpoints_ip ON endpoints(network_id, ip)"
-	" WHERE ip IS NOT NULL;";
+	" WHERE ip IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS ports ("
+	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" proto INTEGER NOT NULL, family INTEGER NOT NULL, host_ip TEXT NOT NULL,"
+	" host_port INTEGER NOT NULL, ctr_port INTEGER NOT NULL,"
+	" PRIMARY KEY (proto, family, host_ip, host_port));";
 
 static int sql_err(struct store *s, struct berth_error *err, const char *what)
 {
@@ -513,4 +518,63 @@ int store_network_ips(struct store *s, const char *network_id, uint32_t **out, s
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+/* ---- published ports ---- */
+
+int store_port_add(struct store *s, const struct port_rec *p, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT INTO ports (container_id, proto, family, host_ip, host_port, ctr_port)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!st)
+		return sql_err(s, err, "save port");
+	bind_text(st, 1, p->container_id);
+	sqlite3_bind_int(st, 2, p->proto);
+	sqlite3_bind_int(st, 3, p->family);
+	bind_text(st, 4, p->host_ip);
+	sqlite3_bind_int(st, 5, p->host_port);
+	sqlite3_bind_int(st, 6, p->ctr_port);
+	return step_done(s, st, err, "save port");
+}
+
+int store_port_list(struct store *s, const char *container_id, struct port_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT container_id, proto, family, host_ip, host_port, ctr_port FROM ports"
+		" WHERE ?1 IS NULL OR container_id = ?1 ORDER BY ctr_port, proto, family, host_port");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, container_id);
+	struct port_rec *v = NULL;
+	size_t cnt = 0, cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct port_rec *nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		struct port_rec *p = &v[cnt++];
+		col_text(st, 0, p->container_id, sizeof(p->container_id));
+		p->proto = (uint8_t)sqlite3_column_int(st, 1);
+		p->family = sqlite3_column_int(st, 2);
+		col_text(st, 3, p->host_ip, sizeof(p->host_ip));
+		p->host_port = (uint16_t)sqlite3_column_int(st, 4);
+		p->ctr_port = (uint16_t)sqlite3_column_int(st, 5);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int store_port_del(struct store *s, const char *container_id, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM ports WHERE container_id = ?1");
+	if (st)
+		bind_text(st, 1, container_id);
+	return step_done(s, st, err, "delete ports");
 }

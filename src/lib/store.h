@@ -103,3 +103,18 @@ int store_endpoint_list(struct store *s, const char *container_id, const char *n
 int store_endpoint_del(struct store *s, const char *container_id, struct berth_error *err);
 /* Every allocated IPv4 address in a network (for IPAM). */
 int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n);
+
+/* A published port while its container runs: host side -> container port. */
+struct port_rec {
+	char container_id[65];
+	uint8_t proto;        /* IPPROTO_TCP / UDP / SCTP */
+	int family;           /* AF_INET or AF_INET6 */
+	char host_ip[46];     /* "0.0.0.0" / "::" for any address */
+	uint16_t host_port;
+	uint16_t ctr_port;
+};
+
+/* -EEXIST when that exact (proto, family, address, port) is taken. */
+int store_port_add(struct store *s, const struct port_rec *p, struct berth_error *err);
+int store_port_list(struct store *s, const char *container_id, struct port_rec **out, size_t *n);
+int store_port_del(struct store *s, const char *container_id, struct berth_error *err);
