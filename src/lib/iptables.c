@@ -12,7 +12,12 @@
  *           BERTH-USER: created once with a RETURN, never flushed
  *   nat     PREROUTING  -m addrtype --dst-type LOCAL -j BERTH
  *           OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j BERTH
- *           POSTROUTING -s subnet ! -o br -j MASQUERADE (comment "berth")
+ *           OUTPUT -d 127.0.0.0/8 -j BERTH (published ports on localhost,
+ *             with no proxy: route_localnet on the bridge + MASQUERADE)
+ *           POSTROUTING -s subnet ! -o br -j MASQUERADE (comment "berth"),
+ *             and MASQUERADE for localhost and hairpin (DNAT back into the bridge)
+ *           BERTH: one DNAT rule per published port
+ * (IPv4 only: this backend does not publish on IPv6 addresses.)
  *
  * Everything is applied with one `iptables-restore --noflush` per change:
  * berth's own chains are declared (hence flushed) and refilled; in the
@@ -23,6 +28,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -218,6 +224,14 @@ static void filter_table(struct sbuf *b, const char *save, const struct fw_model
 		sprintf_b(b, "-A BERTH-ISOLATION-STAGE-1 -i %s ! -o %s -j BERTH-ISOLATION-STAGE-2\n"
 			     "-A BERTH-ISOLATION-STAGE-2 -o %s -j DROP\n", br, br, br);
 	}
+	for (size_t i = 0; i < m->n_dnats; i++) {
+		const struct fw_dnat *dn = &m->dnats[i];
+		const char *p = fw_proto_name(dn->proto);
+		if (dn->family != AF_INET)
+			continue;
+		sprintf_b(b, "-A BERTH -d %s/32 -o %s -p %s -m %s --dport %u -m conntrack --ctstate DNAT -j ACCEPT\n",
+			  dn->ctr, dn->bridge, p, p, dn->ctr_port);
+	}
 	for (size_t i = 0; i < m->n_links; i++) {
 		const struct fw_link *l = &m->links[i];
 		const char *p = fw_proto_name(l->proto);
@@ -239,18 +253,30 @@ static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m
 		sprintf_b(b, ":BERTH - [0:0]\n");
 	ensure(b, save, "PREROUTING -m addrtype --dst-type LOCAL -j BERTH", any, false);
 	ensure(b, save, "OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j BERTH", any, false);
+	ensure(b, save, "OUTPUT -d 127.0.0.0/8 -j BERTH", any, false);
 	/* MASQUERADE rules: keep the wanted, delete berth's stale ones. */
 	struct sbuf want = {0};
 	sprintf_b(&want, "%s", "");
 	for (size_t i = 0; i < m->n_nets; i++) {
-		if (!m->nets[i].masquerade)
-			continue;
-		snprintf(rule, sizeof(rule),
-			 "-A POSTROUTING -s %s ! -o %s -m comment --comment berth -j MASQUERADE",
-			 cidr4_str(m->nets[i].subnet, c), m->nets[i].bridge);
-		sprintf_b(&want, "%s\n", rule);
-		if (!has_line(save, rule))
-			sprintf_b(b, "%s\n", rule);
+		const char *br = m->nets[i].bridge;
+		cidr4_str(m->nets[i].subnet, c);
+		for (int k = 0; k < 3; k++) {
+			if (k == 0 && !m->nets[i].masquerade)
+				continue;
+			if (k == 0)
+				snprintf(rule, sizeof(rule),
+					 "-A POSTROUTING -s %s ! -o %s -m comment --comment berth -j MASQUERADE", c, br);
+			else if (k == 1)
+				snprintf(rule, sizeof(rule),
+					 "-A POSTROUTING -s 127.0.0.0/8 -o %s -m comment --comment berth -j MASQUERADE", br);
+			else
+				snprintf(rule, sizeof(rule),
+					 "-A POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT -m comment --comment berth -j MASQUERADE",
+					 c, br);
+			sprintf_b(&want, "%s\n", rule);
+			if (!has_line(save, rule))
+				sprintf_b(b, "%s\n", rule);
+		}
 	}
 	for (const char *p = save; p && *p;) {
 		const char *eol = strchr(p, '\n');
@@ -265,8 +291,15 @@ static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m
 		p = eol ? eol + 1 : NULL;
 	}
 	free(want.p);
-	for (size_t i = 0; i < m->n_nets; i++)
-		sprintf_b(b, "-A BERTH -i %s -j RETURN\n", m->nets[i].bridge);
+	for (size_t i = 0; i < m->n_dnats; i++) {
+		const struct fw_dnat *dn = &m->dnats[i];
+		const char *p = fw_proto_name(dn->proto);
+		if (dn->family != AF_INET)
+			continue;
+		sprintf_b(b, "-A BERTH%s%s%s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u\n",
+			  dn->any ? "" : " -d ", dn->any ? "" : dn->host, dn->any ? "" : "/32", p, p,
+			  dn->host_port, dn->ctr, dn->ctr_port);
+	}
 	if (!any && has_chain(save, "BERTH"))
 		sprintf_b(b, "-F BERTH\n-X BERTH\n");
 	sprintf_b(b, "COMMIT\n");
