@@ -6,10 +6,32 @@
 
 #include "cli.h"
 
-static int network_ls(struct berth_ctx *ctx, json_t *nets)
+static int network_ls(struct berth_ctx *ctx, json_t *nets, const char *format)
 {
 	size_t i;
 	json_t *n;
+	int rc = 0;
+	if (format) {
+		json_array_foreach(nets, i, n) {
+			char id[13];
+			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(n, "Id")));
+			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "ID", id,
+				"Name", json_string_value(json_object_get(n, "Name")),
+				"Driver", json_string_value(json_object_get(n, "Driver")),
+				"Scope", json_string_value(json_object_get(n, "Scope")),
+				"IPv6", json_is_true(json_object_get(n, "EnableIPv6")),
+				"Internal", json_is_true(json_object_get(n, "Internal")));
+			if (!strcmp(format, "json")) {
+				char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+				printf("%s\n", s);
+				free(s);
+			} else {
+				rc |= cli_print_template(format, row);
+			}
+			json_decref(row);
+		}
+		return rc;
+	}
 	printf("%-14s %-16s %-8s %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
 	json_array_foreach(nets, i, n) {
 		printf("%-14.12s %-16s %-8s %s\n", json_string_value(json_object_get(n, "Id")),
@@ -56,7 +78,8 @@ int cmd_network(struct cli *cli, int argc, char **argv)
 	struct berth_error err = {0};
 	if (argc < 2 || !strcmp(argv[1], "--help")) {
 		puts("Usage:  berth network COMMAND\n\nCommands:\n"
-		     "  ls        List networks\n  inspect   Display detailed information on networks");
+		     "  ls [--format TEMPLATE|json]   List networks\n"
+		     "  inspect NETWORK...            Display detailed information on networks");
 		return argc < 2 ? 125 : 0;
 	}
 	if (strcmp(argv[1], "ls") && strcmp(argv[1], "inspect"))
@@ -68,7 +91,8 @@ int cmd_network(struct cli *cli, int argc, char **argv)
 		cli_error("Error", &err);
 		return 1;
 	}
-	int rc = !strcmp(argv[1], "ls") ? network_ls(ctx, nets)
+	const char *format = argc >= 4 && !strcmp(argv[2], "--format") ? argv[3] : NULL;
+	int rc = !strcmp(argv[1], "ls") ? network_ls(ctx, nets, format)
 		 : argc < 3 ? cli_usage_error("network inspect", "\"berth network inspect\" requires at least 1 argument.")
 			    : network_inspect(nets, argc - 2, argv + 2);
 	json_decref(nets);

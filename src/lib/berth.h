@@ -92,5 +92,20 @@ int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
 int berth_container_ports(struct berth_ctx *ctx, const char *ref, json_t **out,
 			  struct berth_error *err);
 
+/* Point-to-point links: a veth pair between two running containers (or a
+ * container and "host"), a /32 address on each end and a route to the peer. */
+struct berth_p2p_opts {
+	const char *name;           /* NULL: generated */
+	const char *a, *a_addr;     /* a container, and its end's IPv4 address */
+	const char *b, *b_addr;     /* a container or "host", and its address */
+	unsigned mtu;               /* 0: default */
+};
+int berth_p2p_create(struct berth_ctx *ctx, const struct berth_p2p_opts *o, char name[64],
+		     struct berth_error *err);
+int berth_p2p_remove(struct berth_ctx *ctx, const char *name, struct berth_error *err);
+/* [{"Name", "Created", "Mtu", "Up", "Ends": [{"Container", "ContainerID",
+ * "Interface", "Address"} x2]}] */
+int berth_p2p_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);
+
 /* Docker-shaped network inspect documents. */
 int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);

@@ -22,6 +22,7 @@
 
 #include "firewall.h"
 #include "links.h"
+#include "p2p.h"
 #include "publish.h"
 #include "netns.h"
 #include "network.h"
@@ -478,6 +479,28 @@ static char *netns_path(struct berth_ctx *ctx, const char *id)
 	return ctx_run_path(ctx, id, "netns");
 }
 
+int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct berth_error *err)
+{
+	const char *other = NULL;
+	enum net_mode mode = container_net_mode(c, &other);
+	if (mode == NET_HOST)
+		return netns_open("/proc/self/ns/net", err);
+	if (mode == NET_CONTAINER) {
+		struct store *st;
+		struct ctr_rec o;
+		int r = ctx_store(ctx, &st, err);
+		if (r < 0)
+			return r;
+		if (!other || store_container_get(st, other, &o) < 0)
+			return berth_errmsg(err, -ENOENT, "network container of %s is gone", c->name);
+		r = container_netns_open(ctx, &o, err);
+		ctr_rec_clear(&o);
+		return r;
+	}
+	_cleanup_free_ char *path = netns_path(ctx, c->id);
+	return path ? netns_open(path, err) : berth_err(err, -ENOMEM, "netns path");
+}
+
 int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err)
 {
 	struct store *st;
@@ -920,6 +943,7 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 	}
 	if (c.state == CTR_RUNNING)
 		(void)end_container(ctx, &c, 0, NULL);
+	p2p_forget(ctx, c.id);
 	(void)container_teardown(ctx, c.id, NULL);
 	r = ctx_store(ctx, &st, err);
 	if (r >= 0)

@@ -39,6 +39,10 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 			   struct berth_error *err);
 /* Called when the container process ended: teardown, exit code, --rm. */
 void container_finished(struct berth_ctx *ctx, const char *id, int wstatus);
+/* An fd for the network namespace a running container uses (its own, the
+ * one it shares with --net=container:X, or the host's for --net=host). */
+int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct berth_error *err);
+
 /* Is the recorded process still the one we started? */
 bool ctr_alive(const struct ctr_rec *c);
 bool monitor_alive(const struct ctr_rec *c);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "p2p.h"
 #include "relay.h"
 #include "util.h"
 
@@ -42,6 +43,8 @@ static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int
 		return pid;
 	}
 	int r = container_mark_running(ctx, id, pid, getpid(), err);
+	if (r >= 0) /* point-to-point links come back with their container */
+		(void)p2p_restore(ctx, id, NULL);
 	if (r < 0) {
 		(void)kill(pid, SIGKILL);
 		if (*master >= 0)

@@ -40,7 +40,11 @@ static const char schema[] =
 	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
 	" proto INTEGER NOT NULL, family INTEGER NOT NULL, host_ip TEXT NOT NULL,"
 	" host_port INTEGER NOT NULL, ctr_port INTEGER NOT NULL,"
-	" PRIMARY KEY (proto, family, host_ip, host_port));";
+	" PRIMARY KEY (proto, family, host_ip, host_port));"
+	"CREATE TABLE IF NOT EXISTS p2p ("
+	" name TEXT PRIMARY KEY, a_id TEXT NOT NULL, a_if TEXT NOT NULL, a_ip INTEGER NOT NULL,"
+	" b_id TEXT NOT NULL, b_if TEXT NOT NULL, b_ip INTEGER NOT NULL, mtu INTEGER NOT NULL,"
+	" created TEXT NOT NULL);";
 
 static int sql_err(struct store *s, struct berth_error *err, const char *what)
 {
@@ -577,4 +581,83 @@ int store_port_del(struct store *s, const char *container_id, struct berth_error
 	if (st)
 		bind_text(st, 1, container_id);
 	return step_done(s, st, err, "delete ports");
+}
+
+/* ---- point-to-point links ---- */
+
+#define P2P_COLS "name, a_id, a_if, a_ip, b_id, b_if, b_ip, mtu, created"
+
+static void p2p_from_row(sqlite3_stmt *st, struct p2p_rec *p)
+{
+	memset(p, 0, sizeof(*p));
+	col_text(st, 0, p->name, sizeof(p->name));
+	col_text(st, 1, p->a_id, sizeof(p->a_id));
+	col_text(st, 2, p->a_if, sizeof(p->a_if));
+	p->a_ip = (uint32_t)sqlite3_column_int64(st, 3);
+	col_text(st, 4, p->b_id, sizeof(p->b_id));
+	col_text(st, 5, p->b_if, sizeof(p->b_if));
+	p->b_ip = (uint32_t)sqlite3_column_int64(st, 6);
+	p->mtu = (unsigned)sqlite3_column_int(st, 7);
+	col_text(st, 8, p->created, sizeof(p->created));
+}
+
+int store_p2p_add(struct store *s, const struct p2p_rec *p, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT INTO p2p (" P2P_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (!st)
+		return sql_err(s, err, "save link");
+	bind_text(st, 1, p->name);
+	bind_text(st, 2, p->a_id);
+	bind_text(st, 3, p->a_if);
+	sqlite3_bind_int64(st, 4, p->a_ip);
+	bind_text(st, 5, p->b_id);
+	bind_text(st, 6, p->b_if);
+	sqlite3_bind_int64(st, 7, p->b_ip);
+	sqlite3_bind_int(st, 8, (int)p->mtu);
+	bind_text(st, 9, p->created);
+	return step_done(s, st, err, "save link");
+}
+
+int store_p2p_get(struct store *s, const char *name, struct p2p_rec *out)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "SELECT " P2P_COLS " FROM p2p WHERE name = ?1");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, name);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return -ENOENT;
+	p2p_from_row(st, out);
+	return 0;
+}
+
+int store_p2p_list(struct store *s, const char *container_id, struct p2p_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT " P2P_COLS " FROM p2p WHERE ?1 IS NULL OR a_id = ?1 OR b_id = ?1 ORDER BY created");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, container_id);
+	struct p2p_rec *v = NULL;
+	size_t cnt = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct p2p_rec *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		p2p_from_row(st, &v[cnt++]);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int store_p2p_del(struct store *s, const char *name, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM p2p WHERE name = ?1");
+	if (st)
+		bind_text(st, 1, name);
+	return step_done(s, st, err, "delete link");
 }

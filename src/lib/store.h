@@ -118,3 +118,23 @@ struct port_rec {
 int store_port_add(struct store *s, const struct port_rec *p, struct berth_error *err);
 int store_port_list(struct store *s, const char *container_id, struct port_rec **out, size_t *n);
 int store_port_del(struct store *s, const char *container_id, struct berth_error *err);
+
+/* A point-to-point link between two containers (or a container and the host). */
+struct p2p_rec {
+	char name[64];
+	char a_id[65];        /* container */
+	char a_if[16];
+	uint32_t a_ip;
+	char b_id[65];        /* container, or "" for the host */
+	char b_if[16];
+	uint32_t b_ip;
+	unsigned mtu;
+	char created[40];
+};
+
+/* -EEXIST when the name is taken. */
+int store_p2p_add(struct store *s, const struct p2p_rec *p, struct berth_error *err);
+int store_p2p_get(struct store *s, const char *name, struct p2p_rec *out);
+/* Links with container_id at either end (NULL: all). */
+int store_p2p_list(struct store *s, const char *container_id, struct p2p_rec **out, size_t *n);
+int store_p2p_del(struct store *s, const char *name, struct berth_error *err);
