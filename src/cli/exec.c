@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -42,6 +43,11 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 			free(env);
 			return cli_usage_error("exec", "unknown flag: %s", argv[optind - 1]);
 		}
+	}
+	if (eo.tty && eo.interactive && !isatty(0)) {
+		free(env);
+		fputs("the input device is not a TTY\n", stderr);
+		return 1;
 	}
 	if (argc - optind < 2) {
 		free(env);

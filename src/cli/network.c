@@ -103,6 +103,12 @@ int cmd_reload(struct cli *cli, int argc, char **argv)
 {
 	struct berth_ctx *ctx;
 	struct berth_error err = {0};
+	if (argc >= 2) {
+		if (strcmp(argv[1], "--help"))
+			return cli_usage_error("reload", "\"berth reload\" accepts no arguments.");
+		puts("Usage:  berth reload\n\nRe-read daemon.json, restore the default bridge and the firewall rules");
+		return 0;
+	}
 	if (cli_ctx(cli, &ctx) < 0)
 		return 1;
 	if (berth_reload(ctx, &err) < 0) {

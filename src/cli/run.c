@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -36,8 +37,8 @@ enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, O
 
 /* The repeatable flags, collected into NULL-terminated lists. */
 struct lists {
-	char **env, **links, **expose, **publish;
-	size_t n_env, n_links, n_expose, n_publish;
+	char **env, **links, **expose, **publish, **owned;
+	size_t n_env, n_links, n_expose, n_publish, n_owned;
 };
 
 static void lists_free(struct lists *l)
@@ -46,6 +47,9 @@ static void lists_free(struct lists *l)
 	free(l->links);
 	free(l->expose);
 	free(l->publish);
+	for (size_t i = 0; i < l->n_owned; i++)
+		free(l->owned[i]);
+	free(l->owned);
 }
 
 static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
@@ -77,6 +81,7 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	ls->links = calloc((size_t)argc + 1, sizeof(char *));
 	ls->expose = calloc((size_t)argc + 1, sizeof(char *));
 	ls->publish = calloc((size_t)argc + 1, sizeof(char *));
+	ls->owned = calloc((size_t)argc + 1, sizeof(char *));
 	while ((c = getopt_long(argc, argv, "+:dith:e:p:P", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -98,7 +103,14 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 			o->hostname = optarg;
 			break;
 		case 'e':
-			ls->env[ls->n_env++] = optarg;
+			/* Docker: "-e KEY" passes the caller's KEY on, if set. */
+			if (strchr(optarg, '=')) {
+				ls->env[ls->n_env++] = optarg;
+			} else if (getenv(optarg)) {
+				char *kv = NULL;
+				if (asprintf(&kv, "%s=%s", optarg, getenv(optarg)) >= 0)
+					ls->env[ls->n_env++] = ls->owned[ls->n_owned++] = kv;
+			}
 			break;
 		case OPT_LINK:
 			ls->links[ls->n_links++] = optarg;
@@ -141,6 +153,10 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		optind++;
 	if (optind >= argc)
 		return cli_usage_error(verb, "\"berth %s\" requires a command to run", verb);
+	if (o->tty && o->interactive && !isatty(0)) {
+		fputs("the input device is not a TTY\n", stderr);
+		return 1;
+	}
 	o->argv = argv + optind;
 	o->env = ls->env;
 	o->links = ls->links;
@@ -215,6 +231,10 @@ int cmd_start(struct cli *cli, int argc, char **argv)
 {
 	struct berth_ctx *ctx;
 	int rc = 0;
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		puts("Usage:  berth start CONTAINER [CONTAINER...]\n\nStart one or more stopped containers");
+		return 0;
+	}
 	if (argc < 2)
 		return cli_usage_error("start", "\"berth start\" requires at least 1 argument.");
 	if (cli_ctx(cli, &ctx) < 0)

@@ -81,8 +81,10 @@ int berth_container_inspect(struct berth_ctx *ctx, const char *ref, json_t **out
 /* An array of inspect documents, newest first; all=false: running only. */
 int berth_container_list(struct berth_ctx *ctx, bool all, json_t **out,
 			 struct berth_error *err);
-/* Open the container's log for reading (the caller closes the fd). */
-int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct berth_error *err);
+/* Copy the container's output so far to out_fd and err_fd, each stream
+ * where it came from (with -t, everything is stdout). */
+int berth_container_logs(struct berth_ctx *ctx, const char *ref, int out_fd, int err_fd,
+			 struct berth_error *err);
 
 /* Re-read daemon.json and make the kernel match the store (bridges, rules). */
 int berth_reload(struct berth_ctx *ctx, struct berth_error *err);

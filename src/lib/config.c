@@ -183,7 +183,7 @@ static int set_fixed_cidr(const struct parse *p, struct berth_config *c)
 
 static int set_fixed_cidr_v6(const struct parse *p, struct berth_config *c)
 {
-	struct cidr6 f;
+	struct cidr6 f = {0};
 	const char *s;
 	int ret = get_string(p, &s);
 

@@ -24,6 +24,7 @@
 #include "links.h"
 #include "p2p.h"
 #include "publish.h"
+#include "relay.h"
 #include "netns.h"
 #include "network.h"
 #include "util.h"
@@ -954,7 +955,8 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 	return r;
 }
 
-int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct berth_error *err)
+int berth_container_logs(struct berth_ctx *ctx, const char *ref, int out_fd, int err_fd,
+			 struct berth_error *err)
 {
 	struct ctr_rec c;
 	int r = get_container(ctx, ref, &c, err);
@@ -962,12 +964,13 @@ int berth_container_log_open(struct berth_ctx *ctx, const char *ref, struct bert
 		return r;
 	_cleanup_free_ char *path = ctx_state_path(ctx, c.id, "container.log");
 	ctr_rec_clear(&c);
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	_cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	if (fd < 0 && errno == ENOENT)
-		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		return 0; /* never started: no output */
 	if (fd < 0)
 		return berth_err(err, negerrno(), "open log of %s", ref);
-	return fd;
+	r = relay_log_demux(fd, out_fd, err_fd);
+	return r < 0 ? berth_err(err, r, "read log of %s", ref) : 0;
 }
 
 int berth_reload(struct berth_ctx *ctx, struct berth_error *err)

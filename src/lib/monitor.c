@@ -148,8 +148,8 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	int log_fd = open_log(l, &err);
 	if (log_fd < 0)
 		goto fail;
+	int pout[2] = {-1, -1}, errp[2] = {-1, -1};
 	l->spawn.fds[0] = devnull;
-	l->spawn.fds[1] = l->spawn.fds[2] = log_fd;
 	if (l->tty) {
 		l->spawn.pty = true;
 	} else if (l->interactive) {
@@ -162,16 +162,29 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		l->spawn.fds[0] = p[0];
 		hold = p[1];
 	}
+	if (!l->tty) {
+		/* Through us, so the log keeps stdout and stderr apart. */
+		if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+			berth_err(&err, negerrno(), "pipe");
+			goto fail;
+		}
+		l->spawn.fds[1] = pout[1];
+		l->spawn.fds[2] = errp[1];
+	}
 	pid = launch(ctx, id, l, &pidfd, &master, &exec_failed, &err);
 	if (l->spawn.fds[0] != devnull && !l->tty)
 		close(l->spawn.fds[0]);
+	if (pout[1] >= 0) {
+		close(pout[1]);
+		close(errp[1]);
+	}
 	if (pid < 0)
 		goto fail;
 	(void)!write(rep, &out, sizeof(out));
 	close(rep);
 	struct relay rl = {
 		.pid = pid, .pidfd = pidfd, .in_from = -1, .in_to = -1,
-		.out_from = master, .out_to = -1, .err_from = -1, .err_to = -1,
+		.out_from = l->tty ? master : pout[0], .out_to = -1, .err_from = errp[0], .err_to = -1,
 		.log_fd = log_fd, .raw_tty = -1, .winch_to = -1,
 	};
 	int wstatus = 0;

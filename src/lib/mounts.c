@@ -33,6 +33,13 @@ static int bind_file(const char *src_dir, const char *name, const char *root,
 	snprintf(path, sizeof(path), "%s%s", root, dst);
 	if (access(src, F_OK) < 0)
 		return 0; /* not provided: keep the rootfs's own */
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755); /* a --rootfs without /etc */
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0)
 		close(fd);

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "util.h"
 
@@ -100,8 +101,9 @@ static bool same_network(const struct net_rec *a, const struct net_rec *b)
 	       a->range.len == b->range.len && a->gateway == b->gateway && a->mtu == b->mtu &&
 	       a->has_v6 == b->has_v6 && a->user_bridge == b->user_bridge &&
 	       a->icc == b->icc && a->masquerade == b->masquerade &&
-	       (!a->has_v6 || (!memcmp(&a->subnet6, &b->subnet6, sizeof(a->subnet6)) &&
-			       !memcmp(&a->gateway6, &b->gateway6, sizeof(a->gateway6))));
+	       (!a->has_v6 || (a->subnet6.len == b->subnet6.len &&
+			       IN6_ARE_ADDR_EQUAL(&a->subnet6.addr, &b->subnet6.addr) &&
+			       IN6_ARE_ADDR_EQUAL(&a->gateway6, &b->gateway6)));
 }
 
 int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out, struct berth_error *err)
@@ -184,7 +186,13 @@ int network_bridge_ensure(struct berth_ctx *ctx, const struct net_rec *n, struct
 	if (r == -ENODEV && n->user_bridge)
 		return berth_errmsg(err, -ENODEV, "bridge \"%s\" does not exist", n->bridge);
 	if (r == -ENODEV) {
-		r = nl_bridge_add(nl, n->bridge, n->mtu, NULL, err);
+		/* A MAC of its own: otherwise the bridge takes its lowest port's,
+		 * which changes as containers come and go, and every container's
+		 * ARP entry for the gateway goes stale. */
+		uint8_t mac[6] = {0x02, 0x42, 0, 0, 0, 1};
+		(void)getrandom(mac + 1, 5, 0);
+		mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+		r = nl_bridge_add(nl, n->bridge, n->mtu, mac, err);
 		if (r == -EEXIST) /* a concurrent berth made it */
 			r = nl_link_get(nl, n->bridge, &l, err);
 		if (r < 0)

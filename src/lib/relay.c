@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -33,8 +34,17 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static void log_record(int log_fd, int stream, const char *buf, size_t n)
+{
+	uint8_t h[8] = {(uint8_t)stream, 0, 0, 0, (uint8_t)(n >> 24), (uint8_t)(n >> 16),
+			(uint8_t)(n >> 8), (uint8_t)n};
+	struct iovec iov[2] = {{.iov_base = h, .iov_len = 8}, {.iov_base = (void *)buf, .iov_len = n}};
+	/* O_APPEND: one writev lands as one piece. */
+	(void)!writev(log_fd, iov, 2);
+}
+
 /* Copy what is readable now. Returns 0 while open, 1 at EOF. */
-static int pump(int from, int to, int log_fd)
+static int pump(int from, int to, int log_fd, int stream)
 {
 	char buf[16384];
 	for (;;) {
@@ -48,7 +58,7 @@ static int pump(int from, int to, int log_fd)
 		if (to >= 0)
 			(void)write_all(to, buf, (size_t)n);
 		if (log_fd >= 0)
-			(void)write_all(log_fd, buf, (size_t)n);
+			log_record(log_fd, stream, buf, (size_t)n);
 	}
 }
 
@@ -109,17 +119,17 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 			else if (si.ssi_signo != SIGCHLD)
 				(void)kill(r->pid, (int)si.ssi_signo);
 		}
-		if (pf[2].revents && pump(in_from, r->in_to, -1)) {
+		if (pf[2].revents && pump(in_from, r->in_to, -1, 0)) {
 			in_from = -1; /* stdin closed: pass EOF on where we can */
 			if (r->in_to != r->winch_to && r->in_to >= 0)
 				close(r->in_to);
 		}
 		/* After exit, drain what is left and stop at EOF/EAGAIN. */
 		if ((exited || pf[3].revents) && out_from >= 0 &&
-		    (pump(out_from, r->out_to, r->log_fd) || exited))
+		    (pump(out_from, r->out_to, r->log_fd, 1) || exited))
 			out_from = -1;
 		if ((exited || pf[4].revents) && err_from >= 0 &&
-		    (pump(err_from, r->err_to, r->log_fd) || exited))
+		    (pump(err_from, r->err_to, r->log_fd, 2) || exited))
 			err_from = -1;
 		if (pf[1].revents)
 			exited = true;
@@ -136,4 +146,38 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 		(void)tcsetattr(r->raw_tty, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+int relay_log_demux(int log_fd, int out_fd, int err_fd)
+{
+	uint8_t h[8];
+	char buf[16384];
+	while (read_full(log_fd, h, sizeof(h))) {
+		size_t n = (size_t)h[4] << 24 | (size_t)h[5] << 16 | (size_t)h[6] << 8 | h[7];
+		int to = h[0] == 2 ? err_fd : out_fd;
+		while (n > 0) {
+			size_t k = n < sizeof(buf) ? n : sizeof(buf);
+			if (!read_full(log_fd, buf, k))
+				return -EIO;
+			if (write_all(to, buf, k) < 0)
+				return negerrno();
+			n -= k;
+		}
+	}
+	return 0;
 }

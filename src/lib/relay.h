@@ -16,7 +16,9 @@ struct relay {
 	int in_from, in_to;   /* stdin -> process (-1: none) */
 	int out_from, out_to; /* process stdout (or pty master) -> out_to and log */
 	int err_from, err_to; /* process stderr -> err_to and log */
-	int log_fd;           /* -1: no log */
+	int log_fd;           /* -1: no log; else records in Docker's stream format:
+			       * 8-byte header {stream (1 out, 2 err), 0, 0, 0,
+			       * length big-endian u32}, then the bytes */
 	bool forward_signals; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 -> pid */
 	int raw_tty;          /* our terminal to put in raw mode, -1: none */
 	int winch_to;         /* pty master to copy our window size to, -1: none */
@@ -25,3 +27,6 @@ struct relay {
 /* Returns once the process exited and its output is drained; *wstatus is
  * its wait status. */
 int relay_run(const struct relay *r, int *wstatus, struct berth_error *err);
+
+/* Copy a log written by relay_run to out_fd / err_fd, stream by stream. */
+int relay_log_demux(int log_fd, int out_fd, int err_fd);
