@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Nothing leaks: after containers of every mode come and go (stopped, restarted,
+# killed from outside, removed with --rm, started in parallel) the host is exactly as
+# after the first container was removed: no veth, netns, mount, run/state directory,
+# monitor process or rule remains.
+. "$(dirname "$0")/lib.sh"
+sandbox_enter "$@"
+
+monitors() { pgrep -x berth-monitor | wc -l; }
+
+# everything_gone WHAT: no container state of any kind on the host.
+everything_gone()
+{
+	assert_eq "" "$(berth ps -aq)" "$1: containers"
+	assert_eq "" "$(host_veths)" "$1: veths"
+	assert_eq "" "$(ls -A "$BERTH_NETNS_DIR")" "$1: named netns"
+	assert_eq 0 "$(grep -c -e " $BERTH_RUN_ROOT" -e " $BERTH_ROOT" /proc/self/mountinfo)" "$1: mounts under the run/state roots"
+	assert_eq "" "$(ls -A "$BERTH_RUN_ROOT/containers" 2>/dev/null)" "$1: run dirs"
+	assert_eq "" "$(ls -A "$BERTH_ROOT/containers" 2>/dev/null)" "$1: state dirs"
+	assert_eq 0 "$(monitors)" "$1: berth-monitor processes"
+}
+
+log "the first container makes berth0 and the table; after its rm that is the baseline"
+assert_ok berth run -d --name first -- busybox sleep 100
+wait_running first
+assert_ok berth rm -f first
+everything_gone "after the first rm"
+host_snapshot "$E2E_TMP/base"
+
+log "containers of every mode"
+assert_ok berth run -d --name b1 -- busybox sleep 100
+assert_ok berth run -d --name b2 --ip 172.17.0.77 --mac-address 02:42:ac:11:00:aa -- busybox sleep 100
+assert_ok berth run -d --name none --net=none -- busybox sleep 100
+assert_ok berth run -d --name host --net=host -- busybox sleep 100
+wait_running b1
+assert_ok berth run -d --name joined --net=container:b1 -- busybox sleep 100
+assert_ok berth run --rm -- busybox ping -c1 -W2 172.17.0.1
+assert_ok berth run --rm --net=none -- busybox true
+assert_ok berth run --rm --net=host -- busybox true
+assert_ok berth run --rm --net=container:b2 -- busybox true
+assert_rc 3 berth run --rm -- busybox sh -c 'exit 3'
+assert_ok berth run --name fg -- busybox true
+for c in b1 b2 none host joined; do wait_running "$c"; done
+assert_eq 5 "$(monitors)" "one monitor per running container"
+assert_ok berth exec b1 busybox ping -c1 -W2 172.17.0.77
+assert_ok berth exec b2 busybox sh -c 'busybox sleep 0.2 & wait'
+
+log "stop, start, stop again"
+assert_ok berth stop -t 1 b2
+assert_ok berth start b2
+wait_running b2
+assert_ok berth exec b1 busybox ping -c1 -W2 172.17.0.77
+assert_ok berth stop -t 1 b2 none
+assert_eq 3 "$(monitors)" "monitors after stop"
+assert_eq 1 "$(host_veths | grep -c .)" "veths with only b1 on the bridge"
+
+log "a container whose process is killed from outside is seen as exited"
+old_veths=$(host_veths)
+assert_ok berth run -d --name victim -- busybox sleep 100
+wait_running victim
+vpid=$(container_pid victim)
+vveth=$(host_veths | grep -vxF "$old_veths")
+assert_match "$vveth" '^[^ ]+$' "the victim's veth"
+kill -9 "$vpid"
+wait_exited victim
+assert_eq 137 "$(inspect_f victim '{{.State.ExitCode}}')" "exit code of a SIGKILLed container"
+assert_ok berth ps -a
+assert_match "$OUT" "Exited \\(137\\)[^"$'\n'"]*victim" "ps -a shows it exited"
+wait_until 5 sh -c "! ip link show $vveth" || fail "the veth of the killed container stays"
+[ -L "$BERTH_NETNS_DIR/victim" ] && fail "the netns name of the killed container stays"
+assert_eq 1 "$(host_veths | grep -c .)" "veths after the kill"
+
+log "a --rm container leaves nothing after it exits by itself"
+assert_ok berth run -d --rm --name ephemeral -- busybox sleep 0.3
+eid=$OUT
+wait_until 10 sh -c "! $BERTH inspect ephemeral" || fail "a --rm container stays after it exited"
+assert_no_trace "$eid" "" ephemeral
+assert_eq 1 "$(host_veths | grep -c .)" "veths after --rm"
+
+log "the monitor killed: rm -f still removes everything of the container"
+assert_ok berth run -d --name orphan -- busybox sleep 100
+oid=$OUT
+wait_running orphan
+opid=$(container_pid orphan)
+mpid=$(awk '/^PPid:/ {print $2}' "/proc/$opid/status")
+assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the container's parent is its monitor"
+kill -9 "$mpid"
+assert_ok berth rm -f orphan
+wait_until 5 sh -c "! kill -0 $opid" || fail "the container process survived rm -f after its monitor died"
+assert_no_trace "$oid" "" orphan
+assert_eq 1 "$(host_veths | grep -c .)" "veths after the orphan's rm"
+
+log "many containers in parallel"
+pids=()
+for i in 1 2 3 4 5 6; do
+	berth run -d --name "p$i" -- busybox sleep 100 >"$E2E_TMP/p$i.out" 2>&1 &
+	pids+=($!)
+done
+for i in 1 2 3 4 5 6; do
+	wait "${pids[$((i - 1))]}" || fail "parallel run p$i failed: $(cat "$E2E_TMP/p$i.out")"
+done
+ips=$(for i in 1 2 3 4 5 6; do inspect_f "p$i" '{{.NetworkSettings.IPAddress}}'; done | sort -u | grep -c .)
+assert_eq 6 "$ips" "six distinct addresses"
+for i in 1 2 3 4 5 6; do wait_running "p$i"; done
+assert_ok berth exec p1 busybox ping -c1 -W2 "$(inspect_f p6 '{{.NetworkSettings.IPAddress}}')"
+pids=()
+for i in 1 2 3 4 5 6; do
+	berth rm -f "p$i" >"$E2E_TMP/p$i.out" 2>&1 &
+	pids+=($!)
+done
+for i in 1 2 3 4 5 6; do
+	wait "${pids[$((i - 1))]}" || fail "parallel rm p$i failed: $(cat "$E2E_TMP/p$i.out")"
+done
+
+log "remove everything: the host is as after the first rm"
+# shellcheck disable=SC2046
+assert_ok berth rm -f $(berth ps -aq)
+everything_gone "at the end"
+host_snapshot "$E2E_TMP/end"
+assert_snapshot_eq "$E2E_TMP/base" "$E2E_TMP/end"
+exit 0
