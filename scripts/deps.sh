@@ -4,7 +4,7 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev
 libmnl-dev libnftables-dev libsqlite3-dev libjansson-dev libcmocka-dev
-nftables iptables iproute2 busybox-static procps util-linux"
+nftables iptables iproute2 busybox-static procps util-linux dnsmasq-base"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -22,7 +22,8 @@ static const char run_usage[] =
 	"      --name NAME            Assign a name to the container\n"
 	"  -h, --hostname NAME        Container host name\n"
 	"  -e, --env KEY=VALUE        Set an environment variable (repeatable)\n"
-	"      --network, --net MODE  bridge (default), none, host or container:NAME\n"
+	"      --network, --net MODE  bridge (default), none, host, container:NAME, or a\n"
+	"                             network made with `berth network create`\n"
 	"      --ip ADDR              IPv4 address on the bridge (e.g. 172.17.0.10)\n"
 	"      --mac-address MAC      MAC address (e.g. 02:42:ac:11:00:0a)\n"
 	"      --rootfs DIR           Run from DIR instead of an overlay over the host root\n"
@@ -31,14 +32,24 @@ static const char run_usage[] =
 	"  -p, --publish SPEC         Publish a port: [IP:][HOSTPORT:]PORT[/PROTO], ranges\n"
 	"                             8000-8099:8000-8099 or 8000-8099:80, [::]:8080:80\n"
 	"  -P, --publish-all          Publish every exposed port on a random host port\n"
+	"      --network-alias NAME   Another name on a user-defined network (repeatable)\n"
+	"      --dns IP               A nameserver for the container (repeatable)\n"
+	"      --dns-search DOMAIN    A DNS search domain (repeatable)\n"
+	"      --dns-option OPT       A resolv.conf option (repeatable)\n"
+	"      --add-host NAME:IP     A line in the container's /etc/hosts (repeatable)\n"
 	"      --help                 Print usage\n";
 
-enum { OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK, OPT_EXPOSE };
+enum {
+	OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK,
+	OPT_EXPOSE, OPT_ALIAS, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST,
+};
 
 /* The repeatable flags, collected into NULL-terminated lists. */
 struct lists {
 	char **env, **links, **expose, **publish, **owned;
 	size_t n_env, n_links, n_expose, n_publish, n_owned;
+	char **aliases, **dns, **dns_search, **dns_options, **add_hosts;
+	size_t n_aliases, n_dns, n_dns_search, n_dns_options, n_add_hosts;
 };
 
 static void lists_free(struct lists *l)
@@ -50,6 +61,11 @@ static void lists_free(struct lists *l)
 	for (size_t i = 0; i < l->n_owned; i++)
 		free(l->owned[i]);
 	free(l->owned);
+	free(l->aliases);
+	free(l->dns);
+	free(l->dns_search);
+	free(l->dns_options);
+	free(l->add_hosts);
 }
 
 static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
@@ -72,6 +88,11 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"expose", required_argument, NULL, OPT_EXPOSE},
 		{"publish", required_argument, NULL, 'p'},
 		{"publish-all", no_argument, NULL, 'P'},
+		{"network-alias", required_argument, NULL, OPT_ALIAS},
+		{"dns", required_argument, NULL, OPT_DNS},
+		{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+		{"dns-option", required_argument, NULL, OPT_DNS_OPTION},
+		{"add-host", required_argument, NULL, OPT_ADD_HOST},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -82,6 +103,11 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	ls->expose = calloc((size_t)argc + 1, sizeof(char *));
 	ls->publish = calloc((size_t)argc + 1, sizeof(char *));
 	ls->owned = calloc((size_t)argc + 1, sizeof(char *));
+	ls->aliases = calloc((size_t)argc + 1, sizeof(char *));
+	ls->dns = calloc((size_t)argc + 1, sizeof(char *));
+	ls->dns_search = calloc((size_t)argc + 1, sizeof(char *));
+	ls->dns_options = calloc((size_t)argc + 1, sizeof(char *));
+	ls->add_hosts = calloc((size_t)argc + 1, sizeof(char *));
 	while ((c = getopt_long(argc, argv, "+:dith:e:p:P", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -124,6 +150,21 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		case 'P':
 			o->publish_all = true;
 			break;
+		case OPT_ALIAS:
+			ls->aliases[ls->n_aliases++] = optarg;
+			break;
+		case OPT_DNS:
+			ls->dns[ls->n_dns++] = optarg;
+			break;
+		case OPT_DNS_SEARCH:
+			ls->dns_search[ls->n_dns_search++] = optarg;
+			break;
+		case OPT_DNS_OPTION:
+			ls->dns_options[ls->n_dns_options++] = optarg;
+			break;
+		case OPT_ADD_HOST:
+			ls->add_hosts[ls->n_add_hosts++] = optarg;
+			break;
 		case OPT_NET:
 			o->network = optarg;
 			break;
@@ -162,6 +203,11 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	o->links = ls->links;
 	o->expose = ls->expose;
 	o->publish = ls->publish;
+	o->aliases = ls->aliases;
+	o->dns = ls->dns;
+	o->dns_search = ls->dns_search;
+	o->dns_options = ls->dns_options;
+	o->add_hosts = ls->add_hosts;
 	return -1; /* parsed: go on */
 }
 

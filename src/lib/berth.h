@@ -36,6 +36,11 @@ struct berth_run_opts {
 	char *const *links;          /* --link NAME[:ALIAS], NULL-terminated, may be NULL */
 	char *const *expose;         /* --expose PORT[/PROTO] or RANGE, may be NULL */
 	char *const *publish;        /* -p specs, may be NULL */
+	char *const *aliases;        /* --network-alias (user networks) */
+	char *const *dns;            /* --dns */
+	char *const *dns_search;     /* --dns-search */
+	char *const *dns_options;    /* --dns-option */
+	char *const *add_hosts;      /* --add-host NAME:IP */
 	bool publish_all;            /* -P */
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */
@@ -108,6 +113,31 @@ int berth_p2p_remove(struct berth_ctx *ctx, const char *name, struct berth_error
 /* [{"Name", "Created", "Mtu", "Up", "Ends": [{"Container", "ContainerID",
  * "Interface", "Address"} x2]}] */
 int berth_p2p_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);
+
+/* User-defined bridge networks (`berth network create` and friends). */
+struct berth_network_opts {
+	const char *name;
+	const char *driver;      /* NULL or "bridge" */
+	const char *subnet;      /* NULL: a free private subnet is chosen */
+	const char *gateway;     /* NULL: the first address */
+	const char *ip_range;    /* NULL: the whole subnet */
+	bool ipv6;
+	const char *subnet6;     /* with ipv6 */
+	bool internal;           /* no traffic in or out but between its containers */
+	char *const *options;    /* -o KEY=VALUE: com.docker.network.bridge.name,
+				  * .bridge.enable_icc, .driver.mtu, .bridge.enable_ip_masquerade */
+};
+int berth_network_create(struct berth_ctx *ctx, const struct berth_network_opts *o, char id[65],
+			 struct berth_error *err);
+/* Refused while containers are attached, and for the default "bridge". */
+int berth_network_remove(struct berth_ctx *ctx, const char *ref, struct berth_error *err);
+/* Remove every user network without containers; names appended to *removed. */
+int berth_network_prune(struct berth_ctx *ctx, json_t *removed, struct berth_error *err);
+/* Join a container (running or not) to a network as eth1, eth2, ... */
+int berth_network_connect(struct berth_ctx *ctx, const char *net, const char *ctr,
+			  const char *ip, char *const *aliases, struct berth_error *err);
+int berth_network_disconnect(struct berth_ctx *ctx, const char *net, const char *ctr,
+			     struct berth_error *err);
 
 /* Docker-shaped network inspect documents. */
 int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);

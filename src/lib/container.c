@@ -7,6 +7,7 @@
 #include "container.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "dns.h"
 #include "links.h"
 #include "p2p.h"
 #include "publish.h"
@@ -85,10 +87,24 @@ static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts
 			return berth_errmsg(err, -EINVAL,
 					    "conflicting options: hostname and the network mode");
 	} else if (strcmp(net, "bridge") && strcmp(net, "none") && strcmp(net, "host")) {
-		return berth_errmsg(err, -ENOENT,
-				    "network %s not found (want bridge, none, host or container:NAME)", net);
+		struct store *st;
+		struct net_rec n;
+		int r = ctx_store(ctx, &st, err);
+		if (r < 0)
+			return r;
+		if (store_network_get(st, net, &n) < 0)
+			return berth_errmsg(err, -ENOENT,
+					    "network %s not found (want bridge, none, host, container:NAME or a network from `berth network ls`)",
+					    net);
+		json_object_set_new(cfg, "network_id", json_string(n.id));
+		json_object_set_new(cfg, "network_name", json_string(n.name));
+		net = json_string_value(json_object_get(cfg, "network_name"));
 	}
-	bool bridge = !strcmp(net, "bridge");
+	bool user = json_object_get(cfg, "network_id") != NULL;
+	bool bridge = !strcmp(net, "bridge") || user;
+	if (o->aliases && o->aliases[0] && !user)
+		return berth_errmsg(err, -EINVAL,
+				    "network-scoped alias is supported only for containers in user defined networks");
 	if (o->ip) {
 		uint32_t ip;
 		if (!bridge)
@@ -191,6 +207,28 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 		json_object_set_new(cfg, "rootfs", json_string(abs ? abs : o->rootfs));
 		free(abs);
 	}
+	json_object_set_new(cfg, "dns", strv_json(o->dns));
+	json_object_set_new(cfg, "dns_search", strv_json(o->dns_search));
+	json_object_set_new(cfg, "dns_options", strv_json(o->dns_options));
+	for (char *const *h = o->add_hosts; h && *h; h++) {
+		const char *colon = strrchr(*h, ':');
+		uint32_t ip;
+		struct in6_addr ip6;
+		if (!colon || colon == *h ||
+		    (ipam_parse_ip4(colon + 1, &ip, NULL) < 0 && ipam_parse_ip6(colon + 1, &ip6, NULL) < 0)) {
+			json_decref(cfg);
+			return berth_errmsg(err, -EINVAL, "invalid argument \"%s\" for \"--add-host\": want HOST:IP", *h);
+		}
+	}
+	json_object_set_new(cfg, "add_hosts", strv_json(o->add_hosts));
+	for (char *const *d = o->dns; d && *d; d++) {
+		uint32_t ip;
+		struct in6_addr ip6;
+		if (ipam_parse_ip4(*d, &ip, NULL) < 0 && ipam_parse_ip6(*d, &ip6, NULL) < 0) {
+			json_decref(cfg);
+			return berth_errmsg(err, -EINVAL, "invalid argument \"%s\" for \"--dns\": want an IP address", *d);
+		}
+	}
 	json_object_set_new(cfg, "tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "interactive", json_boolean(o->interactive));
 	json_object_set_new(cfg, "auto_remove", json_boolean(o->auto_remove));
@@ -207,7 +245,29 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 	now_rfc3339(c.created);
 	r = ctx_store(ctx, &st, err);
 	if (r >= 0)
+		r = store_begin(st, err);
+	if (r >= 0) {
 		r = store_container_insert(st, &c, err);
+		const char *nid = json_string_value(json_object_get(cfg, "network_id"));
+		if (r >= 0 && nid) {
+			/* A user network: the membership is recorded with the container. */
+			struct ep_rec ep = {0};
+			snprintf(ep.container_id, sizeof(ep.container_id), "%s", c.id);
+			snprintf(ep.network_id, sizeof(ep.network_id), "%s", nid);
+			snprintf(ep.ifname, sizeof(ep.ifname), "eth0");
+			network_veth_name(c.id, nid, ep.veth);
+			snprintf(ep.req_ip, sizeof(ep.req_ip), "%s", o->ip ? o->ip : "");
+			snprintf(ep.req_mac, sizeof(ep.req_mac), "%s", o->mac ? o->mac : "");
+			for (size_t len = 0, i = 0; o->aliases && o->aliases[i]; i++)
+				len += (size_t)snprintf(ep.aliases + len, sizeof(ep.aliases) - len, "%s%s",
+							len ? "," : "", o->aliases[i]);
+			r = store_endpoint_put(st, &ep, err);
+		}
+		if (r >= 0)
+			r = store_commit(st, err);
+		else
+			store_rollback(st);
+	}
 	json_decref(cfg);
 	if (r == -EEXIST)
 		return berth_errmsg(err, r,
@@ -225,8 +285,8 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 enum net_mode container_net_mode(const struct ctr_rec *c, const char **other_id)
 {
 	const char *n = json_string_value(json_object_get(c->config, "network"));
-	if (!n || !strcmp(n, "bridge"))
-		return NET_BRIDGE;
+	if (!n || !strcmp(n, "bridge") || json_object_get(c->config, "network_id"))
+		return NET_BRIDGE; /* the default bridge or a user-defined network */
 	if (!strcmp(n, "none"))
 		return NET_NONE;
 	if (!strcmp(n, "host"))
@@ -305,69 +365,123 @@ static char **build_env(json_t *cfg, const char *hostname, bool tty)
 
 /* ---- files: hostname, hosts, resolv.conf ---- */
 
+struct textbuf {
+	char *p;
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3))) static void tb_add(struct textbuf *t, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	char *np = realloc(t->p, t->len + (size_t)n + 1);
+	if (np) {
+		memcpy(np + t->len, s, (size_t)n + 1);
+		t->p = np;
+		t->len += (size_t)n;
+	}
+	free(s);
+}
+
+/* resolv.conf: --dns servers, else the network's DNS server (user networks:
+ * its gateway, where berth's dnsmasq answers), else the host's resolvers
+ * without loopback ones (unreachable from the container), or daemon.json
+ * "dns", or Docker's fallback. --dns-search / --dns-option replace the
+ * host's search and options lines. */
+static void resolv_conf(struct berth_ctx *ctx, json_t *cfg, uint32_t dns_server, struct textbuf *t)
+{
+	json_t *dns = json_object_get(cfg, "dns"), *search = json_object_get(cfg, "dns_search");
+	json_t *opts = json_object_get(cfg, "dns_options"), *v;
+	char line[512], a[16];
+	size_t i;
+	unsigned ns = 0;
+	if (dns_server) {
+		tb_add(t, "nameserver %s\n", ip4_str(dns_server, a));
+		ns++;
+	}
+	json_array_foreach(dns, i, v) {
+		tb_add(t, "nameserver %s\n", json_string_value(v));
+		ns++;
+	}
+	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char addr[64];
+		if (sscanf(line, " nameserver %63s", addr) == 1) {
+			if (ns || ctx->cfg.n_dns || !strncmp(addr, "127.", 4) || !strcmp(addr, "::1"))
+				continue;
+		} else if ((!strncmp(line, "search", 6) && json_array_size(search)) ||
+			   (!strncmp(line, "options", 7) && json_array_size(opts))) {
+			continue;
+		}
+		tb_add(t, "%s", line);
+	}
+	if (!ns && !dns_server)
+		for (unsigned k = 0; k < ctx->cfg.n_dns; k++, ns++)
+			tb_add(t, "nameserver %s\n", ctx->cfg.dns[k]);
+	if (!ns && !strstr(t->p ? t->p : "", "nameserver"))
+		tb_add(t, "\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	if (json_array_size(search)) {
+		tb_add(t, "search");
+		json_array_foreach(search, i, v)
+			tb_add(t, " %s", json_string_value(v));
+		tb_add(t, "\n");
+	}
+	if (json_array_size(opts)) {
+		tb_add(t, "options");
+		json_array_foreach(opts, i, v)
+			tb_add(t, " %s", json_string_value(v));
+		tb_add(t, "\n");
+	}
+}
+
 static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostname,
-		       uint32_t ip, enum net_mode mode, const char *link_hosts,
-		       struct berth_error *err)
+		       json_t *cfg, uint32_t ip, uint32_t dns_server, enum net_mode mode,
+		       const char *link_hosts, struct berth_error *err)
 {
 	char path[4096], a[16];
 	int r;
+	struct textbuf hn = {0}, hosts = {0}, resolv = {0};
 
+	tb_add(&hn, "%s\n", hostname);
 	snprintf(path, sizeof(path), "%s/hostname", dir);
-	_cleanup_free_ char *hn = NULL;
-	if (asprintf(&hn, "%s\n", hostname) < 0)
-		return berth_err(err, -ENOMEM, "hostname");
-	r = write_file(path, hn, strlen(hn), 0644);
+	r = hn.p ? write_file(path, hn.p, hn.len, 0644) : -ENOMEM;
+	free(hn.p);
 	if (r < 0)
 		return berth_err(err, r, "write %s", path);
+	if (mode == NET_HOST)
+		return 0; /* --net=host sees the host's own files */
 
-	_cleanup_free_ char *hosts = NULL;
-	if (mode == NET_HOST) {
-		/* --net=host sees the host's own files. */
-		return 0;
+	tb_add(&hosts, "127.0.0.1\tlocalhost\n"
+		       "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		       "fe00::0\tip6-localnet\n"
+		       "ff00::0\tip6-mcastprefix\n"
+		       "ff02::1\tip6-allnodes\n"
+		       "ff02::2\tip6-allrouters\n");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(cfg, "add_hosts"), i, v) {
+		const char *h = json_string_value(v), *colon = strrchr(h, ':');
+		tb_add(&hosts, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
 	}
-	int n = asprintf(&hosts,
-			 "127.0.0.1\tlocalhost\n"
-			 "::1\tlocalhost ip6-localhost ip6-loopback\n"
-			 "fe00::0\tip6-localnet\n"
-			 "ff00::0\tip6-mcastprefix\n"
-			 "ff02::1\tip6-allnodes\n"
-			 "ff02::2\tip6-allrouters\n"
-			 "%s%s%s%s%s",
-			 link_hosts ? link_hosts : "",
-			 ip ? ip4_str(ip, a) : "", ip ? "\t" : "", ip ? hostname : "", ip ? "\n" : "");
-	if (n < 0)
-		return berth_err(err, -ENOMEM, "hosts");
+	if (link_hosts)
+		tb_add(&hosts, "%s", link_hosts);
+	if (ip)
+		tb_add(&hosts, "%s\t%s\n", ip4_str(ip, a), hostname);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	r = write_file(path, hosts, (size_t)n, 0644);
+	r = hosts.p ? write_file(path, hosts.p, hosts.len, 0644) : -ENOMEM;
+	free(hosts.p);
 	if (r < 0)
 		return berth_err(err, r, "write %s", path);
 
-	/* resolv.conf: the host's, without loopback resolvers (unreachable
-	 * from the container), or daemon.json "dns"; Docker's fallback when
-	 * nothing is left. */
-	char line[512];
-	size_t cap = 4096, len = 0;
-	_cleanup_free_ char *out = calloc(1, cap);
-	unsigned ns = 0;
-	if (!out)
-		return berth_err(err, -ENOMEM, "resolv.conf");
-	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
-	while (f && fgets(line, sizeof(line), f) && len + strlen(line) + 1 < cap) {
-		char addr[64];
-		if (sscanf(line, " nameserver %63s", addr) == 1) {
-			if (ctx->cfg.n_dns || !strncmp(addr, "127.", 4) || !strcmp(addr, "::1"))
-				continue;
-			ns++;
-		}
-		len += (size_t)snprintf(out + len, cap - len, "%s", line);
-	}
-	for (unsigned i = 0; i < ctx->cfg.n_dns; i++, ns++)
-		len += (size_t)snprintf(out + len, cap - len, "nameserver %s\n", ctx->cfg.dns[i]);
-	if (!ns)
-		len += (size_t)snprintf(out + len, cap - len,
-					"\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	resolv_conf(ctx, cfg, dns_server, &resolv);
 	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-	r = write_file(path, out, len, 0644);
+	r = resolv.p ? write_file(path, resolv.p, resolv.len, 0644) : -ENOMEM;
+	free(resolv.p);
 	if (r < 0)
 		return berth_err(err, r, "write %s", path);
 	return 0;
@@ -384,24 +498,16 @@ static int lo_up(struct nl *cnl, struct berth_error *err)
 	return nl_link_set(cnl, lo.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
 }
 
-/* Allocate the endpoint's addresses in one transaction. */
+/* Give a membership its addresses (and, for the primary one, the published
+ * ports) in one transaction. */
 static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
-			     const struct net_rec *n, struct ep_rec *ep, struct berth_error *err)
+			     const struct net_rec *n, struct ep_rec *ep, bool primary,
+			     struct berth_error *err)
 {
 	struct store *st;
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	memset(ep, 0, sizeof(*ep));
-	snprintf(ep->container_id, sizeof(ep->container_id), "%s", c->id);
-	snprintf(ep->network_id, sizeof(ep->network_id), "%s", n->id);
-	snprintf(ep->ifname, sizeof(ep->ifname), "eth0");
-	network_veth_name(c->id, n->id, ep->veth);
-	const char *req_ip = json_string_value(json_object_get(c->config, "ip"));
-	const char *req_mac = json_string_value(json_object_get(c->config, "mac"));
-	snprintf(ep->req_ip, sizeof(ep->req_ip), "%s", req_ip ? req_ip : "");
-	snprintf(ep->req_mac, sizeof(ep->req_mac), "%s", req_mac ? req_mac : "");
-
 	struct ipam_pool pool = {.subnet = n->subnet, .range = n->range, .gateway = n->gateway};
 	r = store_begin(st, err);
 	if (r < 0)
@@ -413,25 +519,26 @@ static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
 		berth_err(err, r, "list addresses");
 		goto fail;
 	}
-	if (req_ip) {
+	if (ep->req_ip[0]) {
 		/* --ip may lie anywhere in the subnet, as with Docker's --ip. */
 		struct ipam_pool whole = pool;
 		whole.range = n->subnet;
-		r = ipam_parse_ip4(req_ip, &ep->ip, err);
+		r = ipam_parse_ip4(ep->req_ip, &ep->ip, err);
 		if (r >= 0)
 			r = ipam_check(&whole, ep->ip, err);
 		for (size_t i = 0; r >= 0 && i < n_used; i++)
 			if (used[i] == ep->ip)
-				r = berth_errmsg(err, -EADDRINUSE, "address %s is already in use", req_ip);
+				r = berth_errmsg(err, -EADDRINUSE, "address %s is already in use", ep->req_ip);
 	} else {
 		r = ipam_next_free(&pool, used, n_used, &ep->ip, err);
 	}
 	if (r < 0)
 		goto fail;
-	if (req_mac)
-		r = ipam_parse_mac(req_mac, ep->mac, err);
+	if (ep->req_mac[0])
+		r = ipam_parse_mac(ep->req_mac, ep->mac, err);
 	else
 		ipam_mac_from_ip4(ep->ip, ep->mac);
+	ep->has_ip6 = false;
 	if (r >= 0 && n->has_v6) {
 		ep->has_ip6 = true;
 		r = ipam_ip6_from_mac(&n->subnet6, ep->mac, &ep->ip6);
@@ -440,7 +547,7 @@ static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
 	}
 	if (r >= 0)
 		r = store_endpoint_put(st, ep, err);
-	if (r >= 0) { /* published ports change with the addresses, or not at all */
+	if (r >= 0 && primary) { /* published ports change with the addresses, or not at all */
 		r = publish_allocate(ctx, st, c, ep->has_ip6, err);
 		if (r < 0) {
 			store_rollback(st);
@@ -456,23 +563,83 @@ fail:
 	return berth_err_wrap(err, r, "network %s", n->name);
 }
 
-static int setup_bridge_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, int netns_fd,
-				 struct nl *cnl, uint32_t *ip, struct berth_error *err)
+/* A container on the default bridge gets its membership on first start
+ * (the network itself is made on first use). */
+static int default_membership(struct berth_ctx *ctx, const struct ctr_rec *c,
+			      struct berth_error *err)
 {
 	struct net_rec n;
-	struct ep_rec ep;
+	struct store *st;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t ne = 0;
 	int r = network_default_ensure(ctx, &n, err);
+	if (r >= 0)
+		r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	r = allocate_endpoint(ctx, c, &n, &ep, err);
+	if (store_endpoint_list(st, c->id, n.id, &eps, &ne) == 0 && ne)
+		return 0;
+	struct ep_rec ep = {0};
+	const char *req_ip = json_string_value(json_object_get(c->config, "ip"));
+	const char *req_mac = json_string_value(json_object_get(c->config, "mac"));
+	snprintf(ep.container_id, sizeof(ep.container_id), "%s", c->id);
+	snprintf(ep.network_id, sizeof(ep.network_id), "%s", n.id);
+	snprintf(ep.ifname, sizeof(ep.ifname), "eth0");
+	network_veth_name(c->id, n.id, ep.veth);
+	snprintf(ep.req_ip, sizeof(ep.req_ip), "%s", req_ip ? req_ip : "");
+	snprintf(ep.req_mac, sizeof(ep.req_mac), "%s", req_mac ? req_mac : "");
+	return store_endpoint_put(st, &ep, err);
+}
+
+int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
+			      int netns_fd, struct nl *cnl, struct berth_error *err)
+{
+	struct store *st;
+	struct net_rec n;
+	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	r = network_attach(ctx, &n, &ep, netns_fd, cnl, err);
+	if (store_network_get(st, ep->network_id, &n) < 0)
+		return berth_errmsg(err, -ENOENT, "network %s not found", ep->network_id);
+	if (!n.builtin) {
+		r = network_bridge_ensure(ctx, &n, err);
+		if (r < 0)
+			return r;
+	}
+	r = allocate_endpoint(ctx, c, &n, ep, !strcmp(ep->ifname, "eth0"), err);
 	if (r < 0)
-		return r; /* the caller's teardown releases the allocation */
-	*ip = ep.ip;
+		return r;
+	return network_attach(ctx, &n, ep, netns_fd, cnl, err);
+}
+
+/* Plug every network the container belongs to, eth0 first. */
+static int setup_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, int netns_fd,
+			   struct nl *cnl, uint32_t *ip, struct berth_error *err)
+{
+	struct store *st;
+	int r = 0;
+	const char *net = json_string_value(json_object_get(c->config, "network"));
+	if (!net || !strcmp(net, "bridge"))
+		r = default_membership(ctx, c, err);
+	if (r >= 0)
+		r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	r = store_endpoint_list(st, c->id, NULL, &eps, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		r = container_attach_endpoint(ctx, c, &eps[i], netns_fd, cnl, err);
+		if (r >= 0 && !strcmp(eps[i].ifname, "eth0"))
+			*ip = eps[i].ip;
+	}
+	if (r < 0)
+		return r; /* the caller's teardown releases the allocations */
 	/* Re-applied on every start: a flushed ruleset heals on the next run. */
-	return firewall_sync(ctx, err);
+	r = firewall_sync(ctx, err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = dns_update(ctx, eps[i].network_id, err);
+	return r;
 }
 
 static char *netns_path(struct berth_ctx *ctx, const char *id)
@@ -539,8 +706,10 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		}
 		(void)store_commit(st, NULL);
 	}
-	if (n) /* links and icc ports of this endpoint go */
+	if (n) /* links, icc ports and names of these endpoints go */
 		(void)firewall_sync(ctx, NULL);
+	for (size_t i = 0; i < n; i++)
+		(void)dns_update(ctx, eps[i].network_id, NULL);
 	ctr_rec_clear(&c);
 	return rc;
 }
@@ -629,7 +798,7 @@ static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struc
 	if (r >= 0)
 		r = lo_up(cnl, err);
 	if (r >= 0 && mode == NET_BRIDGE)
-		r = setup_bridge_endpoint(ctx, c, l->netns_fd, cnl, ip, err);
+		r = setup_endpoints(ctx, c, l->netns_fd, cnl, ip, err);
 	if (r < 0)
 		return r;
 	return netns_name_add(ctx->netns_dir, c->name, l->netns_path, err);
@@ -689,7 +858,15 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 			r = berth_err(err, -ENOMEM, "links");
 			goto fail;
 		}
-		r = write_files(ctx, l->run_dir, l->hostname, ip, mode, link_hosts, err);
+		/* On a user network, names are answered by its DNS server. */
+		uint32_t dns_server = 0;
+		const char *nid = json_string_value(json_object_get(c->config, "network_id"));
+		struct store *st;
+		struct net_rec n;
+		if (nid && ctx_store(ctx, &st, NULL) == 0 && store_network_get(st, nid, &n) == 0)
+			dns_server = n.gateway;
+		r = write_files(ctx, l->run_dir, l->hostname, c->config, ip, dns_server, mode,
+				link_hosts, err);
 		if (r < 0)
 			goto fail;
 	}

@@ -39,6 +39,11 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 			   struct berth_error *err);
 /* Called when the container process ended: teardown, exit code, --rm. */
 void container_finished(struct berth_ctx *ctx, const char *id, int wstatus);
+/* Allocate and plug one membership of a container whose namespace is
+ * netns_fd (cnl: netlink there). */
+int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
+			      int netns_fd, struct nl *cnl, struct berth_error *err);
+
 /* An fd for the network namespace a running container uses (its own, the
  * one it shares with --net=container:X, or the host's for --net=host). */
 int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct berth_error *err);

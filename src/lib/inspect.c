@@ -19,7 +19,15 @@ static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
 		ipam = json_pack("{s:s}", "IPv4Address", e->req_ip);
 	json_object_set_new(o, "IPAMConfig", ipam);
 	json_object_set_new(o, "Links", json_null());
-	json_object_set_new(o, "Aliases", json_null());
+	json_t *aliases = json_null();
+	if (e && e->aliases[0]) {
+		aliases = json_array();
+		for (const char *p = e->aliases, *end; *p; p = *end ? end + 1 : end) {
+			end = strchrnul(p, ',');
+			json_array_append_new(aliases, json_stringn(p, (size_t)(end - p)));
+		}
+	}
+	json_object_set_new(o, "Aliases", aliases);
 	json_object_set_new(o, "MacAddress", json_string(up ? mac_str(e->mac, m) : ""));
 	json_object_set_new(o, "NetworkID", json_string(n ? n->id : ""));
 	json_object_set_new(o, "EndpointID", json_string(up ? e->veth : ""));
@@ -105,14 +113,25 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 
 	json_t *top = NULL;
 	if (mode == NET_BRIDGE) {
-		struct net_rec n;
+		/* Every network the container belongs to; the top-level fields
+		 * mirror the default bridge, as Docker's do. */
 		_cleanup_free_ struct ep_rec *eps = NULL;
 		size_t cnt = 0;
-		bool have_net = store_network_get(st, "bridge", &n) == 0;
-		if (have_net)
-			(void)store_endpoint_list(st, c->id, n.id, &eps, &cnt);
-		top = ep_json(have_net ? &n : NULL, cnt ? &eps[0] : NULL);
-		json_object_set(nets, "bridge", top);
+		(void)store_endpoint_list(st, c->id, NULL, &eps, &cnt);
+		for (size_t i = 0; i < cnt; i++) {
+			struct net_rec n;
+			if (store_network_get(st, eps[i].network_id, &n) < 0)
+				continue;
+			json_t *e = ep_json(&n, &eps[i]);
+			if (n.builtin)
+				top = json_incref(e);
+			json_object_set_new(nets, n.name, e);
+		}
+		const char *net = json_string_value(json_object_get(c->config, "network"));
+		if (!top && (!net || !strcmp(net, "bridge"))) {
+			top = ep_json(NULL, NULL);
+			json_object_set(nets, "bridge", top);
+		}
 	} else if (mode == NET_NONE || mode == NET_HOST) {
 		json_object_set_new(nets, mode == NET_NONE ? "none" : "host", ep_json(NULL, NULL));
 	}

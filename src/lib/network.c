@@ -293,11 +293,13 @@ int network_attach(struct berth_ctx *ctx, const struct net_rec *n, const struct 
 	}
 	if (r >= 0)
 		r = nl_link_set(cnl, peer.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
-	if (r >= 0 && cidr4_contains(n->subnet, n->gateway)) {
+	/* The default route belongs to the primary interface only. */
+	bool primary = !strcmp(ep->ifname, "eth0");
+	if (r >= 0 && primary && !n->internal && cidr4_contains(n->subnet, n->gateway)) {
 		uint32_t gw = htonl(n->gateway);
 		r = nl_route_add(cnl, AF_INET, NULL, 0, &gw, peer.ifindex, err);
 	}
-	if (r >= 0 && ep->has_ip6)
+	if (r >= 0 && ep->has_ip6 && primary && !n->internal)
 		r = nl_route_add(cnl, AF_INET6, NULL, 0, &n->gateway6, peer.ifindex, err);
 	if (r >= 0)
 		return 0;

@@ -32,7 +32,7 @@ static const char schema[] =
 	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
 	" network_id TEXT NOT NULL REFERENCES networks(id),"
 	" ifname TEXT NOT NULL, veth TEXT NOT NULL, ip INTEGER, mac TEXT NOT NULL,"
-	" ip6 TEXT, req_ip TEXT NOT NULL, req_mac TEXT NOT NULL,"
+	" ip6 TEXT, req_ip TEXT NOT NULL, req_mac TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '',"
 	" PRIMARY KEY (container_id, network_id));"
 	"CREATE UNIQUE INDEX IF NOT EXISTS endpoints_ip ON endpoints(network_id, ip)"
 	" WHERE ip IS NOT NULL;"
@@ -425,7 +425,8 @@ int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_err
 	char mac[18], ip6[INET6_ADDRSTRLEN];
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"INSERT OR REPLACE INTO endpoints (container_id, network_id, ifname, veth,"
-		" ip, mac, ip6, req_ip, req_mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+		" ip, mac, ip6, req_ip, req_mac, aliases)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (!st)
 		return sql_err(s, err, "save endpoint");
 	bind_text(st, 1, e->container_id);
@@ -440,6 +441,7 @@ int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_err
 	bind_text(st, 7, e->has_ip6 ? inet_ntop(AF_INET6, &e->ip6, ip6, sizeof(ip6)) : NULL);
 	bind_text(st, 8, e->req_ip);
 	bind_text(st, 9, e->req_mac);
+	bind_text(st, 10, e->aliases);
 	int r = step_done(s, st, err, "save endpoint");
 	if (r == -EEXIST) {
 		char a[16];
@@ -452,7 +454,7 @@ int store_endpoint_list(struct store *s, const char *container_id, const char *n
 			struct ep_rec **out, size_t *n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT container_id, network_id, ifname, veth, ip, mac, ip6, req_ip, req_mac"
+		"SELECT container_id, network_id, ifname, veth, ip, mac, ip6, req_ip, req_mac, aliases"
 		" FROM endpoints WHERE (?1 IS NULL OR container_id = ?1)"
 		" AND (?2 IS NULL OR network_id = ?2) ORDER BY ifname");
 	if (!st)
@@ -484,17 +486,22 @@ int store_endpoint_list(struct store *s, const char *container_id, const char *n
 		}
 		col_text(st, 7, e->req_ip, sizeof(e->req_ip));
 		col_text(st, 8, e->req_mac, sizeof(e->req_mac));
+		col_text(st, 9, e->aliases, sizeof(e->aliases));
 	}
 	*out = v;
 	*n = cnt;
 	return 0;
 }
 
-int store_endpoint_del(struct store *s, const char *container_id, struct berth_error *err)
+int store_endpoint_del(struct store *s, const char *container_id, const char *network_id,
+		       struct berth_error *err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM endpoints WHERE container_id = ?1");
-	if (st)
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"DELETE FROM endpoints WHERE container_id = ?1 AND (?2 IS NULL OR network_id = ?2)");
+	if (st) {
 		bind_text(st, 1, container_id);
+		bind_text(st, 2, network_id);
+	}
 	return step_done(s, st, err, "delete endpoints");
 }
 

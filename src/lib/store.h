@@ -95,12 +95,15 @@ struct ep_rec {
 	struct in6_addr ip6;
 	char req_ip[16];      /* --ip, "" = any */
 	char req_mac[18];     /* --mac-address, "" = derived */
+	char aliases[256];    /* --network-alias / --alias, comma-separated */
 };
 
 int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_error *err);
 int store_endpoint_list(struct store *s, const char *container_id, const char *network_id,
 			struct ep_rec **out, size_t *n);
-int store_endpoint_del(struct store *s, const char *container_id, struct berth_error *err);
+/* network_id NULL: every endpoint of the container. */
+int store_endpoint_del(struct store *s, const char *container_id, const char *network_id,
+		       struct berth_error *err);
 /* Every allocated IPv4 address in a network (for IPAM). */
 int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n);
 
