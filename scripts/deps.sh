@@ -4,9 +4,12 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev
 libmnl-dev libnftables-dev libsqlite3-dev libjansson-dev libcmocka-dev
-nftables iptables iproute2 busybox-static procps util-linux dnsmasq-base"
+nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
+# Test-only: Debian's nginx, run inside containers by the reverse-proxy test.
+TEST_PKGS="nginx-light"
+
 missing=""
-for p in $PKGS; do
+for p in $PKGS $TEST_PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
@@ -16,6 +19,17 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
+# nginx's package would start its service on this host: a policy-rc.d (only
+# while installing, only if there is none) keeps it from starting anything.
+created=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	created=1
+fi
+rc=0
+apt-get update -qq >/dev/null || rc=$?
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ "$rc" = 0 ] && { apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?; }
+[ -n "$created" ] && rm -f /usr/sbin/policy-rc.d
+exit "$rc"
