@@ -33,6 +33,7 @@ static const char usage[] =
 	"  exec      Run a command in a running container\n"
 	"  logs      Print the logs of a container\n"
 	"  port      List a container's published ports\n"
+	"  stats     Resource usage of containers (CPU, memory, processes)\n"
 	"  network   List and inspect networks (ls, inspect)\n"
 	"  p2p       Point-to-point links between containers, or a container and the host\n"
 	"  reload    Re-read daemon.json and restore bridges and firewall rules\n"
@@ -47,7 +48,7 @@ static const struct {
 	{"stop", cmd_stop},	  {"kill", cmd_kill},	  {"rm", cmd_rm},
 	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
 	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
-	{"port", cmd_port},	  {"p2p", cmd_p2p},
+	{"port", cmd_port},	  {"p2p", cmd_p2p},	  {"stats", cmd_stats},
 };
 
 int cli_ctx(struct cli *cli, struct berth_ctx **out)

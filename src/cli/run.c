@@ -37,11 +37,26 @@ static const char run_usage[] =
 	"      --dns-search DOMAIN    A DNS search domain (repeatable)\n"
 	"      --dns-option OPT       A resolv.conf option (repeatable)\n"
 	"      --add-host NAME:IP     A line in the container's /etc/hosts (repeatable)\n"
+	"      --privileged           All capabilities, no seccomp filter\n"
+	"      --cap-add CAP          Add a capability (NET_ADMIN, ALL, ...; repeatable)\n"
+	"      --cap-drop CAP         Drop a capability (repeatable)\n"
+	"      --security-opt OPT     seccomp=unconfined, no-new-privileges[:true|false]\n"
+	"  -m, --memory BYTES         Memory limit (e.g. 512m)\n"
+	"      --memory-swap BYTES    Memory + swap limit (-1: unlimited swap)\n"
+	"      --cpus N               CPU limit (e.g. 1.5)\n"
+	"  -c, --cpu-shares N         CPU shares (relative weight)\n"
+	"      --pids-limit N         Maximum number of processes\n"
+	"  -v, --volume HOST:CTR[:ro] Bind-mount a host path (repeatable)\n"
+	"      --tmpfs PATH[:OPTS]    Mount a tmpfs (repeatable)\n"
+	"      --read-only            Mount the container's root read-only\n"
+	"      --pid host|--ipc host|--uts host   Share the host's namespace\n"
 	"      --help                 Print usage\n";
 
 enum {
 	OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK,
 	OPT_EXPOSE, OPT_ALIAS, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST,
+	OPT_PRIV, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECOPT, OPT_SWAP, OPT_CPUS, OPT_PIDS,
+	OPT_TMPFS, OPT_RO, OPT_PID, OPT_IPC, OPT_UTS,
 };
 
 /* The repeatable flags, collected into NULL-terminated lists. */
@@ -50,6 +65,8 @@ struct lists {
 	size_t n_env, n_links, n_expose, n_publish, n_owned;
 	char **aliases, **dns, **dns_search, **dns_options, **add_hosts;
 	size_t n_aliases, n_dns, n_dns_search, n_dns_options, n_add_hosts;
+	char **cap_add, **cap_drop, **secopt, **volumes, **tmpfs;
+	size_t n_cap_add, n_cap_drop, n_secopt, n_volumes, n_tmpfs;
 };
 
 static void lists_free(struct lists *l)
@@ -66,6 +83,11 @@ static void lists_free(struct lists *l)
 	free(l->dns_search);
 	free(l->dns_options);
 	free(l->add_hosts);
+	free(l->cap_add);
+	free(l->cap_drop);
+	free(l->secopt);
+	free(l->volumes);
+	free(l->tmpfs);
 }
 
 static int parse_run(const char *verb, int argc, char **argv, struct berth_run_opts *o,
@@ -93,6 +115,21 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
 		{"dns-option", required_argument, NULL, OPT_DNS_OPTION},
 		{"add-host", required_argument, NULL, OPT_ADD_HOST},
+		{"privileged", no_argument, NULL, OPT_PRIV},
+		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+		{"security-opt", required_argument, NULL, OPT_SECOPT},
+		{"memory", required_argument, NULL, 'm'},
+		{"memory-swap", required_argument, NULL, OPT_SWAP},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"cpu-shares", required_argument, NULL, 'c'},
+		{"pids-limit", required_argument, NULL, OPT_PIDS},
+		{"volume", required_argument, NULL, 'v'},
+		{"tmpfs", required_argument, NULL, OPT_TMPFS},
+		{"read-only", no_argument, NULL, OPT_RO},
+		{"pid", required_argument, NULL, OPT_PID},
+		{"ipc", required_argument, NULL, OPT_IPC},
+		{"uts", required_argument, NULL, OPT_UTS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -108,7 +145,12 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	ls->dns_search = calloc((size_t)argc + 1, sizeof(char *));
 	ls->dns_options = calloc((size_t)argc + 1, sizeof(char *));
 	ls->add_hosts = calloc((size_t)argc + 1, sizeof(char *));
-	while ((c = getopt_long(argc, argv, "+:dith:e:p:P", opts, NULL)) != -1) {
+	ls->cap_add = calloc((size_t)argc + 1, sizeof(char *));
+	ls->cap_drop = calloc((size_t)argc + 1, sizeof(char *));
+	ls->secopt = calloc((size_t)argc + 1, sizeof(char *));
+	ls->volumes = calloc((size_t)argc + 1, sizeof(char *));
+	ls->tmpfs = calloc((size_t)argc + 1, sizeof(char *));
+	while ((c = getopt_long(argc, argv, "+:dith:e:p:Pm:c:v:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			*detach = true;
@@ -165,6 +207,58 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		case OPT_ADD_HOST:
 			ls->add_hosts[ls->n_add_hosts++] = optarg;
 			break;
+		case OPT_PRIV:
+			o->privileged = true;
+			break;
+		case OPT_CAP_ADD:
+			ls->cap_add[ls->n_cap_add++] = optarg;
+			break;
+		case OPT_CAP_DROP:
+			ls->cap_drop[ls->n_cap_drop++] = optarg;
+			break;
+		case OPT_SECOPT:
+			ls->secopt[ls->n_secopt++] = optarg;
+			break;
+		case 'm':
+			o->memory = optarg;
+			break;
+		case OPT_SWAP:
+			o->memory_swap = optarg;
+			break;
+		case OPT_CPUS:
+			o->cpus = optarg;
+			break;
+		case 'c':
+		case OPT_PIDS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end)
+				return cli_usage_error(verb, "invalid argument \"%s\" for \"%s\" flag: want an integer",
+						       optarg, c == 'c' ? "--cpu-shares" : "--pids-limit");
+			if (c == 'c')
+				o->cpu_shares = v;
+			else
+				o->pids_limit = v;
+			break;
+		}
+		case 'v':
+			ls->volumes[ls->n_volumes++] = optarg;
+			break;
+		case OPT_TMPFS:
+			ls->tmpfs[ls->n_tmpfs++] = optarg;
+			break;
+		case OPT_RO:
+			o->read_only = true;
+			break;
+		case OPT_PID:
+			o->pid_mode = optarg;
+			break;
+		case OPT_IPC:
+			o->ipc_mode = optarg;
+			break;
+		case OPT_UTS:
+			o->uts_mode = optarg;
+			break;
 		case OPT_NET:
 			o->network = optarg;
 			break;
@@ -208,6 +302,11 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 	o->dns_search = ls->dns_search;
 	o->dns_options = ls->dns_options;
 	o->add_hosts = ls->add_hosts;
+	o->cap_add = ls->cap_add;
+	o->cap_drop = ls->cap_drop;
+	o->security_opt = ls->secopt;
+	o->volumes = ls->volumes;
+	o->tmpfs = ls->tmpfs;
 	return -1; /* parsed: go on */
 }
 

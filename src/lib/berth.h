@@ -41,6 +41,22 @@ struct berth_run_opts {
 	char *const *dns_search;     /* --dns-search */
 	char *const *dns_options;    /* --dns-option */
 	char *const *add_hosts;      /* --add-host NAME:IP */
+	/* isolation */
+	bool privileged;             /* --privileged */
+	char *const *cap_add;        /* --cap-add */
+	char *const *cap_drop;       /* --cap-drop */
+	char *const *security_opt;   /* --security-opt seccomp=unconfined | no-new-privileges[:B] */
+	const char *memory;          /* --memory 512m */
+	const char *memory_swap;     /* --memory-swap 1g | -1 */
+	const char *cpus;            /* --cpus 1.5 */
+	long cpu_shares;             /* --cpu-shares */
+	long pids_limit;             /* --pids-limit (0: none) */
+	char *const *volumes;        /* -v HOST:CTR[:ro] */
+	char *const *tmpfs;          /* --tmpfs /path[:opts] */
+	bool read_only;              /* --read-only */
+	const char *pid_mode;        /* --pid host */
+	const char *ipc_mode;        /* --ipc host */
+	const char *uts_mode;        /* --uts host */
 	bool publish_all;            /* -P */
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */
@@ -79,6 +95,10 @@ struct berth_exec_opts {
 };
 int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
 			 struct berth_error *err);
+
+/* Resource usage now: {"cpu_percent", "memory": {"usage", "limit"}, "pids": {"current", "limit"}}. */
+int berth_container_stats(struct berth_ctx *ctx, const char *ref, json_t **out,
+			  struct berth_error *err);
 
 /* Docker-shaped inspect document (new reference in *out). */
 int berth_container_inspect(struct berth_ctx *ctx, const char *ref, json_t **out,

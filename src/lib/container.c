@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "cgroup.h"
 #include "dns.h"
 #include "links.h"
 #include "p2p.h"
@@ -159,6 +160,78 @@ static int create_links(struct berth_ctx *ctx, const struct berth_run_opts *o, j
 	return r;
 }
 
+static int ns_mode(const char *v, const char *flag, struct berth_error *err)
+{
+	if (!v || !*v || !strcmp(v, "private"))
+		return 0;
+	if (!strcmp(v, "host"))
+		return 1;
+	return berth_errmsg(err, -EINVAL, "invalid %s \"%s\": want host (or private)", flag, v);
+}
+
+/* Capabilities, seccomp, cgroup limits, mounts and shared namespaces. */
+static int create_isolation(const struct berth_run_opts *o, json_t *cfg, struct berth_error *err)
+{
+	int r = 0;
+	json_t *add = strv_json(o->cap_add), *drop = strv_json(o->cap_drop);
+	json_t *secopt = strv_json(o->security_opt);
+	json_object_set_new(cfg, "privileged", json_boolean(o->privileged));
+	json_object_set_new(cfg, "cap_add", add);
+	json_object_set_new(cfg, "cap_drop", drop);
+	json_object_set_new(cfg, "security_opt", secopt);
+	r = sec_check(add, drop, secopt, err);
+	int64_t mem = 0, swap = 0;
+	if (r >= 0 && o->memory)
+		r = cg_parse_bytes(o->memory, "--memory", &mem, err);
+	if (r >= 0 && o->memory && mem < 6 * 1024 * 1024)
+		r = berth_errmsg(err, -EINVAL, "Minimum memory limit allowed is 6MB");
+	if (r >= 0 && o->memory_swap) {
+		if (!strcmp(o->memory_swap, "-1"))
+			swap = -1;
+		else
+			r = cg_parse_bytes(o->memory_swap, "--memory-swap", &swap, err);
+		if (r >= 0 && !mem)
+			r = berth_errmsg(err, -EINVAL, "You should always set the Memory limit when using Memoryswap limit");
+		if (r >= 0 && swap > 0 && swap < mem)
+			r = berth_errmsg(err, -EINVAL, "Minimum memoryswap limit should be larger than memory limit");
+	}
+	double cpus = 0;
+	if (r >= 0 && o->cpus) {
+		char *end;
+		cpus = strtod(o->cpus, &end);
+		if (!*o->cpus || *end || cpus <= 0 || cpus > 1024)
+			r = berth_errmsg(err, -EINVAL, "invalid argument \"%s\" for \"--cpus\": want a positive number like 1.5",
+					 o->cpus);
+	}
+	if (r >= 0 && (o->cpu_shares < 0 || o->cpu_shares == 1 || o->cpu_shares > 262144))
+		r = berth_errmsg(err, -EINVAL, "invalid --cpu-shares %ld: want 2-262144", o->cpu_shares);
+	for (char *const *v = o->volumes; r >= 0 && v && *v; v++)
+		r = mount_spec_check(*v, NULL, err);
+	for (char *const *t = o->tmpfs; r >= 0 && t && *t; t++)
+		r = mount_spec_check(NULL, *t, err);
+	int pid_host = r >= 0 ? ns_mode(o->pid_mode, "--pid", err) : 0;
+	int ipc_host = pid_host >= 0 && r >= 0 ? ns_mode(o->ipc_mode, "--ipc", err) : 0;
+	int uts_host = ipc_host >= 0 && pid_host >= 0 && r >= 0 ? ns_mode(o->uts_mode, "--uts", err) : 0;
+	if (pid_host < 0 || ipc_host < 0 || uts_host < 0)
+		return err ? err->code : -EINVAL;
+	if (r >= 0 && uts_host && o->hostname)
+		r = berth_errmsg(err, -EINVAL, "conflicting options: hostname and the UTS mode");
+	if (r < 0)
+		return r;
+	json_object_set_new(cfg, "memory", json_integer(mem));
+	json_object_set_new(cfg, "memory_swap", json_integer(swap));
+	json_object_set_new(cfg, "cpus", json_real(cpus));
+	json_object_set_new(cfg, "cpu_shares", json_integer(o->cpu_shares));
+	json_object_set_new(cfg, "pids_limit", json_integer(o->pids_limit > 0 ? o->pids_limit : 0));
+	json_object_set_new(cfg, "volumes", strv_json(o->volumes));
+	json_object_set_new(cfg, "tmpfs", strv_json(o->tmpfs));
+	json_object_set_new(cfg, "read_only", json_boolean(o->read_only));
+	json_object_set_new(cfg, "pid_host", json_boolean(pid_host));
+	json_object_set_new(cfg, "ipc_host", json_boolean(ipc_host));
+	json_object_set_new(cfg, "uts_host", json_boolean(uts_host));
+	return 0;
+}
+
 int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o,
 			   char id[65], struct berth_error *err)
 {
@@ -228,6 +301,11 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 			json_decref(cfg);
 			return berth_errmsg(err, -EINVAL, "invalid argument \"%s\" for \"--dns\": want an IP address", *d);
 		}
+	}
+	r = create_isolation(o, cfg, err);
+	if (r < 0) {
+		json_decref(cfg);
+		return r;
 	}
 	json_object_set_new(cfg, "tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "interactive", json_boolean(o->interactive));
@@ -727,6 +805,9 @@ void launch_free(struct launch *l)
 	free(l->work);
 	free(l->merged);
 	free(l->rootfs_dir);
+	free(l->cgroup_id);
+	strv_free(l->binds);
+	strv_free(l->tmpfs);
 	memset(l, 0, sizeof(*l));
 	l->netns_fd = -1;
 }
@@ -883,16 +964,42 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		r = berth_err(err, -ENOMEM, "rootfs");
 		goto fail;
 	}
+	r = sec_from_config(c->config, &l->sec, err);
+	if (r < 0)
+		goto fail;
+	struct cg_limits lim;
+	cg_limits_from_config(c->config, &lim);
+	/* Always a cgroup of its own (usage, OOM), limits when asked for. */
+	r = cgroup_create(c->id, &lim, err);
+	if (r < 0)
+		goto fail;
+	l->cgroup_id = strdup(c->id);
+	l->binds = strv_from_json(json_object_get(c->config, "volumes"), 0);
+	l->tmpfs = strv_from_json(json_object_get(c->config, "tmpfs"), 0);
+	bool privileged = json_is_true(json_object_get(c->config, "privileged"));
 	l->rootfs = (struct rootfs_spec){
 		.rootfs = l->rootfs_dir, .upper = l->upper, .work = l->work,
-		.merged = l->merged, .files_dir = l->run_dir, .sysfs_ro = false,
+		.merged = l->merged, .files_dir = l->run_dir, .sysfs_ro = !privileged,
+		.binds = l->binds, .tmpfs = l->tmpfs,
+		.read_only = json_is_true(json_object_get(c->config, "read_only")),
 	};
+	unsigned long flags = CLONE_NEWNS;
+	if (!json_is_true(json_object_get(c->config, "pid_host")))
+		flags |= CLONE_NEWPID;
+	if (!json_is_true(json_object_get(c->config, "ipc_host")))
+		flags |= CLONE_NEWIPC;
+	bool uts_host = json_is_true(json_object_get(c->config, "uts_host"));
+	if (!uts_host)
+		flags |= CLONE_NEWUTS;
 	l->spawn = (struct spawn_spec){
 		.envp = l->envp,
-		.clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
+		.clone_flags = flags,
 		.rootfs = &l->rootfs,
-		.hostname = l->hostname,
+		.hostname = uts_host ? NULL : l->hostname,
 		.fds = {-1, -1, -1},
+		.sec = &l->sec,
+		.cgroup_id = l->cgroup_id,
+		.cgroupns = true,
 	};
 	if (l->netns_fd >= 0)
 		l->spawn.join_fds[l->spawn.n_join++] = l->netns_fd;
@@ -949,7 +1056,7 @@ static int remove_files(struct berth_ctx *ctx, const char *id)
 	return 0;
 }
 
-static void record_exit(struct berth_ctx *ctx, const char *id, int code)
+static void record_exit(struct berth_ctx *ctx, const char *id, int code, bool oom)
 {
 	struct store *st;
 	struct ctr_rec c;
@@ -959,6 +1066,7 @@ static void record_exit(struct berth_ctx *ctx, const char *id, int code)
 		if (c.state == CTR_RUNNING) {
 			c.state = CTR_EXITED;
 			c.exit_code = code;
+			c.oom_killed = oom;
 			c.pid = 0;
 			c.pid_start = 0;
 			c.monitor_pid = 0;
@@ -976,7 +1084,9 @@ void container_finished(struct berth_ctx *ctx, const char *id, int wstatus)
 	struct store *st;
 	struct ctr_rec c;
 	(void)container_teardown(ctx, id, NULL);
-	record_exit(ctx, id, wait_status_code(wstatus));
+	bool oom = cgroup_oom_killed(id);
+	cgroup_remove(id);
+	record_exit(ctx, id, wait_status_code(wstatus), oom);
 	if (ctx_store(ctx, &st, NULL) < 0 || store_container_get(st, id, &c) < 0)
 		return;
 	bool rm = json_is_true(json_object_get(c.config, "auto_remove"));

@@ -25,6 +25,9 @@ struct launch {
 	char *hostname;
 	struct rootfs_spec rootfs;
 	char *upper, *work, *merged, *rootfs_dir;
+	char **binds, **tmpfs;
+	char *cgroup_id;
+	struct sec_spec sec;
 	struct spawn_spec spawn;
 	bool tty, interactive, auto_remove;
 };

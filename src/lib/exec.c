@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "container.h"
 #include "relay.h"
 #include "util.h"
@@ -31,10 +32,11 @@ static char **exec_env(json_t *cfg, char *const *extra)
 int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
 			 struct berth_error *err)
 {
-	static const char *const ns[] = {"ipc", "uts", "net", "mnt"};
+	static const char *const ns[] = {"cgroup", "ipc", "uts", "net", "mnt"};
 	struct store *st;
 	struct ctr_rec c;
-	int fds[ARRAY_SIZE(ns)] = {-1, -1, -1, -1};
+	struct sec_spec sec;
+	int fds[ARRAY_SIZE(ns)] = {-1, -1, -1, -1, -1};
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
@@ -57,6 +59,10 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 	}
 	char **env = exec_env(c.config, o->env);
 	bool alive = ctr_alive(&c);
+	/* The same limits and privileges as the container's own process. */
+	r = sec_from_config(c.config, &sec, err);
+	char id[65];
+	memcpy(id, c.id, sizeof(id));
 	ctr_rec_clear(&c);
 	int master = -1;
 	_cleanup_close_ int ownpid = -1;
@@ -64,14 +70,17 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 	struct spawn_spec sp = {
 		.argv = o->argv, .envp = env, .n_join = ARRAY_SIZE(ns),
 		.fds = {o->interactive ? 0 : devnull, 1, 2},
+		.sec = &sec, .cgroup_id = id,
 	};
 	memcpy(sp.join_fds, fds, sizeof(fds));
 	struct relay rl = {
 		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1, .err_from = -1,
 		.err_to = 2, .log_fd = -1, .forward_signals = true, .raw_tty = -1, .winch_to = -1,
 	};
-	if (pidns < 0 || fds[3] < 0 || !env || !alive) {
-		r = berth_err(err, pidns < 0 || fds[3] < 0 ? negerrno() : -ENOMEM, "open namespaces of %s", ref);
+	if (r < 0)
+		goto out;
+	if (pidns < 0 || fds[4] < 0 || !env || !alive) {
+		r = berth_err(err, pidns < 0 || fds[4] < 0 ? negerrno() : -ENOMEM, "open namespaces of %s", ref);
 		goto out;
 	}
 	sp.pty = o->tty;

@@ -2,11 +2,14 @@
 /* Docker-shaped inspect documents for containers and networks. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "container.h"
 #include "ports.h"
+#include "security.h"
+#include "cgroup.h"
 #include "util.h"
 
 static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
@@ -148,6 +151,32 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 	return ns;
 }
 
+/* HostConfig's isolation fields, with Docker's names. */
+static void host_isolation(json_t *host, json_t *cfg)
+{
+	struct sec_spec sec;
+	double cpus = json_number_value(json_object_get(cfg, "cpus"));
+	json_object_set_new(host, "Privileged", json_boolean(json_is_true(json_object_get(cfg, "privileged"))));
+	json_object_set(host, "CapAdd", json_object_get(cfg, "cap_add") ?: json_null());
+	json_object_set(host, "CapDrop", json_object_get(cfg, "cap_drop") ?: json_null());
+	json_object_set(host, "SecurityOpt", json_object_get(cfg, "security_opt") ?: json_null());
+	json_object_set_new(host, "Memory", json_integer(json_integer_value(json_object_get(cfg, "memory"))));
+	json_object_set_new(host, "MemorySwap", json_integer(json_integer_value(json_object_get(cfg, "memory_swap"))));
+	json_object_set_new(host, "NanoCpus", json_integer((json_int_t)(cpus * 1e9)));
+	json_object_set_new(host, "CpuShares", json_integer(json_integer_value(json_object_get(cfg, "cpu_shares"))));
+	json_int_t pids = json_integer_value(json_object_get(cfg, "pids_limit"));
+	json_object_set_new(host, "PidsLimit", pids ? json_integer(pids) : json_null());
+	json_object_set(host, "Binds", json_object_get(cfg, "volumes") ?: json_null());
+	json_object_set(host, "Tmpfs", json_object_get(cfg, "tmpfs") ?: json_null());
+	json_object_set_new(host, "ReadonlyRootfs", json_boolean(json_is_true(json_object_get(cfg, "read_only"))));
+	json_object_set_new(host, "PidMode", json_string(json_is_true(json_object_get(cfg, "pid_host")) ? "host" : ""));
+	json_object_set_new(host, "IpcMode", json_string(json_is_true(json_object_get(cfg, "ipc_host")) ? "host" : "private"));
+	json_object_set_new(host, "UTSMode", json_string(json_is_true(json_object_get(cfg, "uts_host")) ? "host" : ""));
+	/* berth's own: the capabilities the container process really has. */
+	if (sec_from_config(cfg, &sec, NULL) == 0)
+		json_object_set_new(host, "EffectiveCaps", sec_caps_json(sec.caps));
+}
+
 static json_t *container_json(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c)
 {
 	bool running = c->state == CTR_RUNNING;
@@ -174,7 +203,7 @@ static json_t *container_json(struct berth_ctx *ctx, struct store *st, const str
 	const char *rootfs = json_string_value(json_object_get(c->config, "rootfs"));
 	json_t *state = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}",
 		"Status", ctr_state_str(c->state), "Running", running, "Paused", 0,
-		"Restarting", 0, "OOMKilled", 0, "Dead", 0, "Pid", running ? c->pid : 0,
+		"Restarting", 0, "OOMKilled", c->oom_killed, "Dead", 0, "Pid", running ? c->pid : 0,
 		"ExitCode", c->exit_code, "Error", c->error,
 		"StartedAt", c->started_at[0] ? c->started_at : "0001-01-01T00:00:00Z",
 		"FinishedAt", c->finished_at[0] ? c->finished_at : "0001-01-01T00:00:00Z");
@@ -186,6 +215,7 @@ static json_t *container_json(struct berth_ctx *ctx, struct store *st, const str
 		"Image", rootfs ? rootfs : "", "Rootfs", rootfs ? rootfs : "(host root overlay)");
 	json_t *host = json_pack("{s:s, s:b}", "NetworkMode", nm,
 		"AutoRemove", json_is_true(json_object_get(c->config, "auto_remove")));
+	host_isolation(host, c->config);
 	json_t *doc = json_pack("{s:s, s:s, s:O, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}",
 		"Id", c->id, "Created", c->created, "Path", json_array_get(argv, 0),
 		"Args", args, "State", state, "Image", "", "ResolvConfPath", p1,
@@ -301,5 +331,39 @@ int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *
 	}
 	free(nets);
 	*out = a;
+	return 0;
+}
+
+int berth_container_stats(struct berth_ctx *ctx, const char *ref, json_t **out,
+			  struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec c;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	if (store_container_get(st, ref, &c) < 0)
+		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	bool running = c.state == CTR_RUNNING && ctr_alive(&c);
+	json_t *s1 = running ? cgroup_stats(c.id) : NULL;
+	double pct = 0;
+	if (s1) {
+		/* CPU: two samples 100 ms apart, as a share of one CPU (x100). */
+		json_int_t a = json_integer_value(json_object_get(s1, "cpu_usage_ns"));
+		struct timespec ts = {.tv_nsec = 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		json_t *s2 = cgroup_stats(c.id);
+		json_int_t b = json_integer_value(json_object_get(s2, "cpu_usage_ns"));
+		if (a >= 0 && b >= a)
+			pct = (double)(b - a) / 1e8 * 100.0;
+		json_decref(s1);
+		s1 = s2;
+	}
+	*out = json_pack("{s:s, s:s, s:b, s:f, s:o, s:o}", "Id", c.id, "Name", c.name, "Running", running,
+			 "cpu_percent", pct,
+			 "memory", s1 ? json_incref(json_object_get(s1, "memory")) : json_null(),
+			 "pids", s1 ? json_incref(json_object_get(s1, "pids")) : json_null());
+	json_decref(s1);
+	ctr_rec_clear(&c);
 	return 0;
 }

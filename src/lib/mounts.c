@@ -14,6 +14,21 @@
 
 #include "util.h"
 
+/* mkdir -p of path's parent. */
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(buf, 0755);
+		*p = '/';
+	}
+	return 0;
+}
+
 static int mnt(const char *src, const char *root, const char *dst, const char *type,
 	       unsigned long flags, const char *data, struct berth_error *err)
 {
@@ -89,6 +104,62 @@ static int setup_dev(const char *root, struct berth_error *err)
 	return 0;
 }
 
+int mount_spec_check(const char *bind, const char *tmpfs, struct berth_error *err)
+{
+	if (bind) {
+		char host[PATH_MAX], ctr[PATH_MAX], mode[8] = "rw";
+		struct stat st;
+		int n = sscanf(bind, "%4095[^:]:%4095[^:]:%7s", host, ctr, mode);
+		if (n < 2 || host[0] != '/' || ctr[0] != '/' || (strcmp(mode, "ro") && strcmp(mode, "rw")))
+			return berth_errmsg(err, -EINVAL,
+					    "invalid volume specification \"%s\": want /HOST/PATH:/CONTAINER/PATH[:ro|rw]",
+					    bind);
+		if (stat(host, &st) < 0)
+			return berth_errmsg(err, -ENOENT, "invalid mount config: bind source path does not exist: %s", host);
+	}
+	if (tmpfs && tmpfs[0] != '/')
+		return berth_errmsg(err, -EINVAL, "invalid --tmpfs \"%s\": want /PATH[:OPTIONS]", tmpfs);
+	return 0;
+}
+
+/* -v and --tmpfs, under root. */
+static int user_mounts(const struct rootfs_spec *s, const char *root, struct berth_error *err)
+{
+	char path[PATH_MAX];
+	for (char *const *b = s->binds; b && *b; b++) {
+		char host[PATH_MAX], ctr[PATH_MAX], mode[8] = "rw";
+		struct stat st;
+		if (sscanf(*b, "%4095[^:]:%4095[^:]:%7s", host, ctr, mode) < 2 || stat(host, &st) < 0)
+			return berth_errmsg(err, -EINVAL, "volume %s", *b);
+		snprintf(path, sizeof(path), "%s%s", root, ctr);
+		if (S_ISDIR(st.st_mode)) {
+			(void)mkdir_parents(path);
+			(void)mkdir(path, 0755);
+		} else {
+			(void)mkdir_parents(path);
+			int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (mount(host, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return berth_err(err, negerrno(), "bind %s on %s", host, ctr);
+		if (!strcmp(mode, "ro") &&
+		    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			return berth_err(err, negerrno(), "make %s read-only", ctr);
+	}
+	for (char *const *t = s->tmpfs; t && *t; t++) {
+		char dst[PATH_MAX];
+		const char *colon = strchr(*t, ':');
+		snprintf(dst, sizeof(dst), "%.*s", colon ? (int)(colon - *t) : (int)strlen(*t), *t);
+		snprintf(path, sizeof(path), "%s%s", root, dst);
+		(void)mkdir_parents(path);
+		(void)mkdir(path, 0755);
+		if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, colon ? colon + 1 : "mode=1777") < 0)
+			return berth_err(err, negerrno(), "mount tmpfs on %s", dst);
+	}
+	return 0;
+}
+
 int rootfs_setup(const struct rootfs_spec *s, struct berth_error *err)
 {
 	const char *root = s->merged;
@@ -122,6 +193,12 @@ int rootfs_setup(const struct rootfs_spec *s, struct berth_error *err)
 		r = bind_file(s->files_dir, "hostname", root, "/etc/hostname", err);
 	if (r >= 0)
 		r = bind_file(s->files_dir, "resolv.conf", root, "/etc/resolv.conf", err);
+	if (r >= 0)
+		r = user_mounts(s, root, err);
+	/* --read-only: the root goes read-only; what is mounted on it stays as is. */
+	if (r >= 0 && s->read_only &&
+	    mount(NULL, root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		r = berth_err(err, negerrno(), "make the root read-only");
 	if (r < 0)
 		return r;
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching

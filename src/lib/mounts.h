@@ -18,7 +18,13 @@ struct rootfs_spec {
 	const char *merged;    /* the mount point to build the root at */
 	const char *files_dir; /* holds hosts, hostname, resolv.conf */
 	bool sysfs_ro;
+	char *const *binds;    /* -v HOST:CTR[:ro|rw], NULL-terminated or NULL */
+	char *const *tmpfs;    /* --tmpfs /path[:options] */
+	bool read_only;        /* --read-only root */
 };
+
+/* Validate -v / --tmpfs specs at create time. */
+int mount_spec_check(const char *bind, const char *tmpfs, struct berth_error *err);
 
 /* Runs in the container process (new mount namespace). On return the
  * process's root is the container's and its cwd is "/". */

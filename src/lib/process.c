@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "util.h"
 
 struct child_report {
@@ -100,6 +101,13 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (s->cgroup_id && cgroup_enter(s->cgroup_id, &err) < 0)
+		child_fail(rep, err.code, 0, err.msg);
+	if (s->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+		berth_err(&err, negerrno(), "cgroup namespace");
+		child_fail(rep, err.code, 0, err.msg);
+	}
 	for (size_t i = 0; i < s->n_join; i++)
 		if (setns(s->join_fds[i], 0) < 0) {
 			berth_err(&err, negerrno(), "join namespace");
@@ -131,6 +139,8 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 		berth_err(&err, negerrno(), "set controlling terminal");
 		child_fail(rep, err.code, 0, err.msg);
 	}
+	if (s->sec && sec_apply(s->sec, &err) < 0)
+		child_fail(rep, err.code, 0, err.msg);
 	/* Nothing of ours leaks into the container beyond stdio. */
 	(void)syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
 	(void)fcntl(rep, F_SETFD, FD_CLOEXEC);

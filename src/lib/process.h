@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "mounts.h"
+#include "security.h"
 
 struct spawn_spec {
 	char *const *argv;
@@ -23,6 +24,9 @@ struct spawn_spec {
 	const char *hostname;             /* NULL: leave */
 	const char *cwd;                  /* NULL: "/" */
 	int fds[3];                       /* the child's stdin, stdout, stderr */
+	const struct sec_spec *sec;       /* capabilities, seccomp, no_new_privs; NULL: as is */
+	const char *cgroup_id;            /* move into berth/<id> first; NULL: stay */
+	bool cgroupns;                    /* then unshare a cgroup namespace rooted there */
 	bool pty;                         /* instead of fds: a pty from the container's own
 					   * /dev/ptmx as stdio and controlling tty; the
 					   * master comes back in *pty_master */

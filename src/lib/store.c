@@ -27,7 +27,8 @@ static const char schema[] =
 	" config TEXT NOT NULL, state INTEGER NOT NULL, pid INTEGER NOT NULL,"
 	" pid_start INTEGER NOT NULL, monitor_pid INTEGER NOT NULL,"
 	" monitor_start INTEGER NOT NULL, exit_code INTEGER NOT NULL,"
-	" started_at TEXT NOT NULL, finished_at TEXT NOT NULL, error TEXT NOT NULL);"
+	" started_at TEXT NOT NULL, finished_at TEXT NOT NULL, error TEXT NOT NULL,"
+	" oom_killed INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS endpoints ("
 	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
 	" network_id TEXT NOT NULL REFERENCES networks(id),"
@@ -302,7 +303,7 @@ void ctr_recs_free(struct ctr_rec *v, size_t n)
 
 #define CTR_COLS                                                               \
 	"id, name, created, config, state, pid, pid_start, monitor_pid,"       \
-	" monitor_start, exit_code, started_at, finished_at, error"
+	" monitor_start, exit_code, started_at, finished_at, error, oom_killed"
 
 static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
 {
@@ -323,6 +324,7 @@ static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
 	col_text(st, 10, c->started_at, sizeof(c->started_at));
 	col_text(st, 11, c->finished_at, sizeof(c->finished_at));
 	col_text(st, 12, c->error, sizeof(c->error));
+	c->oom_killed = sqlite3_column_int(st, 13);
 }
 
 int store_container_get(struct store *s, const char *ref, struct ctr_rec *out)
@@ -357,13 +359,14 @@ static void bind_runtime(sqlite3_stmt *st, const struct ctr_rec *c)
 	bind_text(st, 11, c->started_at);
 	bind_text(st, 12, c->finished_at);
 	bind_text(st, 13, c->error);
+	sqlite3_bind_int(st, 14, c->oom_killed);
 }
 
 int store_container_insert(struct store *s, const struct ctr_rec *c, struct berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"INSERT INTO containers (" CTR_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
 	if (!st)
 		return sql_err(s, err, "add container");
 	_cleanup_free_ char *cfg = json_dumps(c->config, JSON_COMPACT);
@@ -380,7 +383,7 @@ int store_container_update(struct store *s, const struct ctr_rec *c, struct bert
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"UPDATE containers SET state = ?5, pid = ?6, pid_start = ?7,"
 		" monitor_pid = ?8, monitor_start = ?9, exit_code = ?10,"
-		" started_at = ?11, finished_at = ?12, error = ?13 WHERE id = ?1");
+		" started_at = ?11, finished_at = ?12, error = ?13, oom_killed = ?14 WHERE id = ?1");
 	if (!st)
 		return sql_err(s, err, "update container");
 	bind_text(st, 1, c->id);

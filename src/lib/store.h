@@ -67,6 +67,7 @@ struct ctr_rec {
 	int monitor_pid;
 	uint64_t monitor_start;
 	int exit_code;
+	bool oom_killed;
 	char started_at[40];
 	char finished_at[40];
 	char error[256];
