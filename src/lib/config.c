@@ -244,6 +244,11 @@ static int set_ip_masq(const struct parse *p, struct berth_config *c)
 	return get_bool(p, &c->ip_masq);
 }
 
+static int set_anti_spoofing(const struct parse *p, struct berth_config *c)
+{
+	return get_bool(p, &c->anti_spoofing);
+}
+
 static int set_userland_proxy(const struct parse *p, struct berth_config *c)
 {
 	return get_bool(p, &c->userland_proxy);
@@ -346,6 +351,7 @@ static const struct {
 	{ "dns", set_dns },
 	{ "ip", set_ip },
 	{ "firewall-backend", set_firewall_backend },
+	{ "anti-spoofing", set_anti_spoofing },
 };
 
 /* Checks that involve more than one key, after all keys are read. */
@@ -456,6 +462,7 @@ void berth_config_defaults(struct berth_config *c)
 		.ip_masq = true,
 		.userland_proxy = true,
 		.firewall_backend = BERTH_FW_NFTABLES,
+		.anti_spoofing = true,
 	};
 }
 

@@ -38,6 +38,7 @@ struct berth_config {
 	bool has_host_binding_ipv4; /* "ip": default host address for -p */
 	uint32_t host_binding_ipv4;
 	enum berth_fw_backend firewall_backend; /* "firewall-backend" */
+	bool anti_spoofing;     /* "anti-spoofing" (berth's own), default true */
 };
 
 void berth_config_defaults(struct berth_config *c);

@@ -66,7 +66,36 @@ struct model_buf {
 	size_t n_ports;
 	struct fw_dnat *dnats;
 	size_t n_dnats;
+	struct fw_guard *guards;
+	size_t n_guards;
 };
+
+/* Running endpoints on networks with anti-spoofing on. */
+static int collect_guards(struct store *st, const struct net_rec *nets, size_t n_nets,
+			  struct model_buf *mb)
+{
+	for (size_t j = 0; j < n_nets; j++) {
+		_cleanup_free_ struct ep_rec *eps = NULL;
+		size_t n = 0;
+		if (!nets[j].anti_spoofing || store_endpoint_list(st, NULL, nets[j].id, &eps, &n) < 0 || !n)
+			continue;
+		struct fw_guard *v = realloc(mb->guards, (mb->n_guards + n) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		mb->guards = v;
+		for (size_t i = 0; i < n; i++) {
+			if (!eps[i].ip)
+				continue;
+			struct fw_guard *g = &mb->guards[mb->n_guards++];
+			snprintf(g->ifname, sizeof(g->ifname), "%s", eps[i].veth);
+			memcpy(g->mac, eps[i].mac, 6);
+			g->ip = eps[i].ip;
+			g->has_ip6 = eps[i].has_ip6;
+			g->ip6 = eps[i].ip6;
+		}
+	}
+	return 0;
+}
 
 /* Published ports of containers with a running endpoint. */
 static int collect_dnats(struct store *st, const struct net_rec *nets, size_t n_nets,
@@ -232,20 +261,26 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 		r = collect_ports(st, nets, n, &mb);
 	if (r >= 0)
 		r = collect_dnats(st, nets, n, &mb);
+	if (r >= 0)
+		r = collect_guards(st, nets, n, &mb);
 	if (r < 0) {
 		r = berth_err(err, r, "firewall: links");
 	} else {
 		struct fw_model m = {.nets = mb.nets, .n_nets = mb.n_nets,
 				     .links = mb.links, .n_links = mb.n_links,
 				     .icc_off_ports = mb.ports, .n_icc_off_ports = mb.n_ports,
-				     .dnats = mb.dnats, .n_dnats = mb.n_dnats};
+				     .dnats = mb.dnats, .n_dnats = mb.n_dnats,
+				     .guards = mb.guards, .n_guards = mb.n_guards};
 		r = be->apply(&m, err);
 		if (r < 0)
 			r = berth_err_wrap(err, r, "firewall (%s)", be->name);
+		else if (be != &fw_backend_none)
+			r = nft_apply_guard(&m, err);
 	}
 	free(mb.nets);
 	free(mb.links);
 	free(mb.ports);
 	free(mb.dnats);
+	free(mb.guards);
 	return r;
 }

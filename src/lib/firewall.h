@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "ipam.h"
+#include <netinet/in.h>
 
 struct berth_ctx;
 
@@ -59,6 +60,15 @@ struct fw_port {
 	char ifname[16];
 };
 
+/* A port whose container may send only with its own MAC and addresses. */
+struct fw_guard {
+	char ifname[16];
+	uint8_t mac[6];
+	uint32_t ip;
+	bool has_ip6;
+	struct in6_addr ip6;
+};
+
 struct fw_model {
 	const struct fw_net *nets;
 	size_t n_nets;
@@ -68,6 +78,8 @@ struct fw_model {
 	size_t n_icc_off_ports;
 	const struct fw_dnat *dnats;
 	size_t n_dnats;
+	const struct fw_guard *guards;
+	size_t n_guards;
 };
 
 struct fw_backend {
@@ -76,6 +88,10 @@ struct fw_backend {
 	 * everything the backend added, but the user chain). */
 	int (*apply)(const struct fw_model *m, struct berth_error *err);
 };
+
+/* Anti-spoofing lives in its own nftables bridge table whatever the backend
+ * (the kernel's bridge filtering is nftables either way). */
+int nft_apply_guard(const struct fw_model *m, struct berth_error *err);
 
 extern const struct fw_backend fw_backend_nft;
 extern const struct fw_backend fw_backend_iptables;

@@ -91,6 +91,7 @@ static int default_wanted(struct berth_ctx *ctx, struct net_rec *n, struct berth
 	}
 	n->masquerade = true; /* ip-masq is applied host-wide by the firewall */
 	n->icc = c->icc;
+	n->anti_spoofing = c->anti_spoofing;
 	return 0;
 }
 
@@ -101,6 +102,7 @@ static bool same_network(const struct net_rec *a, const struct net_rec *b)
 	       a->range.len == b->range.len && a->gateway == b->gateway && a->mtu == b->mtu &&
 	       a->has_v6 == b->has_v6 && a->user_bridge == b->user_bridge &&
 	       a->icc == b->icc && a->masquerade == b->masquerade &&
+	       a->anti_spoofing == b->anti_spoofing &&
 	       (!a->has_v6 || (a->subnet6.len == b->subnet6.len &&
 			       IN6_ARE_ADDR_EQUAL(&a->subnet6.addr, &b->subnet6.addr) &&
 			       IN6_ARE_ADDR_EQUAL(&a->gateway6, &b->gateway6)));

@@ -53,6 +53,8 @@ static int apply_options(char *const *opts, struct net_rec *n, struct berth_erro
 			r = bool_opt(kv, v, &n->icc, err);
 		} else if (key_is(kv, kl, "com.docker.network.bridge.enable_ip_masquerade")) {
 			r = bool_opt(kv, v, &n->masquerade, err);
+		} else if (key_is(kv, kl, "com.berth.network.anti_spoofing")) {
+			r = bool_opt(kv, v, &n->anti_spoofing, err);
 		} else if (key_is(kv, kl, "com.docker.network.driver.mtu")) {
 			char *end;
 			unsigned long m = strtoul(v, &end, 10);
@@ -133,7 +135,7 @@ int berth_network_create(struct berth_ctx *ctx, const struct berth_network_opts 
 			 struct berth_error *err)
 {
 	struct store *st;
-	struct net_rec n = {.icc = true, .masquerade = true};
+	struct net_rec n = {.icc = true, .masquerade = true, .anti_spoofing = true};
 	char what[128];
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)

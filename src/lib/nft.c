@@ -25,6 +25,7 @@
  * our own chain (which runs first) marks replies heading into a bridge with
  * BERTH_MARK, and BERTH-FORWARD accepts on the mark (`-m mark`).
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <nftables/libnftables.h>
@@ -316,6 +317,59 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	r = nft_run(n, b.p, err);
 	free(b.p);
 	return r;
+}
+
+/* table bridge berth-guard: frames from a guarded port must carry its MAC,
+ * and its IPv4 / IPv6 address (ARP: as sender); link-local IPv6 and the
+ * unspecified address (neighbour discovery) pass. */
+int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
+{
+	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *n = NULL;
+	int r = nft_new(&n, 0, err);
+	if (r < 0)
+		return r;
+	struct buf b = {0};
+	if (!m->n_guards) {
+		bprintf(&b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
+	} else {
+		bprintf(&b, "add table bridge berth-guard\n"
+			    "add chain bridge berth-guard prerouting { type filter hook prerouting priority -300; policy accept; }\n"
+			    "flush chain bridge berth-guard prerouting\n");
+		struct {
+			const char *name, *type;
+		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
+			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"}};
+		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+			bprintf(&b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
+				sets[i].name, sets[i].type, sets[i].name);
+		for (size_t i = 0; i < m->n_guards; i++) {
+			const struct fw_guard *g = &m->guards[i];
+			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
+			mac_str(g->mac, mac);
+			ip4_str(g->ip, ip);
+			bprintf(&b, "add element bridge berth-guard guarded { \"%s\" }\n"
+				    "add element bridge berth-guard macs { \"%s\" . %s }\n"
+				    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
+				g->ifname, g->ifname, mac, g->ifname, mac, ip);
+			if (g->has_ip6)
+				bprintf(&b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
+					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
+		}
+		bprintf(&b,
+			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
+			"add rule bridge berth-guard prerouting iifname . ether saddr != @macs drop\n"
+			"add rule bridge berth-guard prerouting ether type arp iifname . arp saddr ether . arp saddr ip != @addr4 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr != @addr4 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip6 ip6 saddr { ::, fe80::/10 } accept\n"
+			"add rule bridge berth-guard prerouting ether type ip6 iifname . ip6 saddr != @addr6 drop\n");
+	}
+	if (b.oom) {
+		free(b.p);
+		return berth_err(err, -ENOMEM, "nftables guard");
+	}
+	r = nft_run(n, b.p, err);
+	free(b.p);
+	return r < 0 ? berth_err_wrap(err, r, "anti-spoofing") : 0;
 }
 
 const struct fw_backend fw_backend_nft = {

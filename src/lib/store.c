@@ -21,7 +21,7 @@ static const char schema[] =
 	" gateway TEXT NOT NULL, mtu INTEGER NOT NULL, subnet6 TEXT, gateway6 TEXT,"
 	" user_bridge INTEGER NOT NULL, internal INTEGER NOT NULL,"
 	" masquerade INTEGER NOT NULL, icc INTEGER NOT NULL, builtin INTEGER NOT NULL,"
-	" created TEXT NOT NULL);"
+	" created TEXT NOT NULL, anti_spoofing INTEGER NOT NULL DEFAULT 1);"
 	"CREATE TABLE IF NOT EXISTS containers ("
 	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, created TEXT NOT NULL,"
 	" config TEXT NOT NULL, state INTEGER NOT NULL, pid INTEGER NOT NULL,"
@@ -160,7 +160,7 @@ static int step_done(struct store *s, sqlite3_stmt *st, struct berth_error *err,
 
 #define NET_COLS                                                                  \
 	"id, name, driver, bridge, subnet, range, gateway, mtu, subnet6, gateway6," \
-	" user_bridge, internal, masquerade, icc, builtin, created"
+	" user_bridge, internal, masquerade, icc, builtin, created, anti_spoofing"
 
 static void net_from_row(sqlite3_stmt *st, struct net_rec *n)
 {
@@ -190,6 +190,7 @@ static void net_from_row(sqlite3_stmt *st, struct net_rec *n)
 	n->icc = sqlite3_column_int(st, 13);
 	n->builtin = sqlite3_column_int(st, 14);
 	col_text(st, 15, n->created, sizeof(n->created));
+	n->anti_spoofing = sqlite3_column_int(st, 16);
 }
 
 int store_network_get(struct store *s, const char *ref, struct net_rec *out)
@@ -213,7 +214,7 @@ int store_network_put(struct store *s, const struct net_rec *n, struct berth_err
 	char sub[20], rng[20], gw[16], sub6[64] = "", gw6[64] = "";
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"INSERT OR REPLACE INTO networks (" NET_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
 	if (!st)
 		return sql_err(s, err, "save network");
 	bind_text(st, 1, n->id);
@@ -238,6 +239,7 @@ int store_network_put(struct store *s, const struct net_rec *n, struct berth_err
 	sqlite3_bind_int(st, 14, n->icc);
 	sqlite3_bind_int(st, 15, n->builtin);
 	bind_text(st, 16, n->created);
+	sqlite3_bind_int(st, 17, n->anti_spoofing);
 	return step_done(s, st, err, "save network");
 }
 

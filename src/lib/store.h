@@ -41,6 +41,7 @@ struct net_rec {
 	bool masquerade;
 	bool icc;
 	bool builtin;         /* the default "bridge" network */
+	bool anti_spoofing;   /* containers may send only with their own IP and MAC */
 	char created[40];
 };
 
