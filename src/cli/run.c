@@ -50,13 +50,15 @@ static const char run_usage[] =
 	"      --tmpfs PATH[:OPTS]    Mount a tmpfs (repeatable)\n"
 	"      --read-only            Mount the container's root read-only\n"
 	"      --pid host|--ipc host|--uts host   Share the host's namespace\n"
+	"      --userns UID[:COUNT]   Root inside is UID outside (a user namespace mapping\n"
+	"                             COUNT ids from UID; default count 65536)\n"
 	"      --help                 Print usage\n";
 
 enum {
 	OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK,
 	OPT_EXPOSE, OPT_ALIAS, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST,
 	OPT_PRIV, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECOPT, OPT_SWAP, OPT_CPUS, OPT_PIDS,
-	OPT_TMPFS, OPT_RO, OPT_PID, OPT_IPC, OPT_UTS,
+	OPT_TMPFS, OPT_RO, OPT_PID, OPT_IPC, OPT_UTS, OPT_USERNS,
 };
 
 /* The repeatable flags, collected into NULL-terminated lists. */
@@ -130,6 +132,7 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"pid", required_argument, NULL, OPT_PID},
 		{"ipc", required_argument, NULL, OPT_IPC},
 		{"uts", required_argument, NULL, OPT_UTS},
+		{"userns", required_argument, NULL, OPT_USERNS},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -258,6 +261,9 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 			break;
 		case OPT_UTS:
 			o->uts_mode = optarg;
+			break;
+		case OPT_USERNS:
+			o->userns = optarg;
 			break;
 		case OPT_NET:
 			o->network = optarg;

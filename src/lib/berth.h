@@ -57,6 +57,7 @@ struct berth_run_opts {
 	const char *pid_mode;        /* --pid host */
 	const char *ipc_mode;        /* --ipc host */
 	const char *uts_mode;        /* --uts host */
+	const char *userns;          /* --userns HOSTUID[:COUNT]: root inside is HOSTUID outside */
 	bool publish_all;            /* -P */
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */

@@ -218,6 +218,22 @@ static int create_isolation(const struct berth_run_opts *o, json_t *cfg, struct 
 		r = berth_errmsg(err, -EINVAL, "conflicting options: hostname and the UTS mode");
 	if (r < 0)
 		return r;
+	unsigned long uid = 0, count = 65536;
+	if (o->userns && strcmp(o->userns, "host")) {
+		char *end;
+		uid = strtoul(o->userns, &end, 10);
+		if (*end == ':')
+			count = strtoul(end + 1, &end, 10);
+		if (!*o->userns || *end || uid == 0 || uid > 4000000000ul || count == 0 ||
+		    uid + count > 4294967295ul)
+			return berth_errmsg(err, -EINVAL,
+					    "invalid --userns \"%s\": want HOSTUID[:COUNT] (e.g. 100000:65536) or host",
+					    o->userns);
+		if (o->privileged)
+			return berth_errmsg(err, -EINVAL, "conflicting options: --privileged and --userns");
+	}
+	json_object_set_new(cfg, "userns_uid", json_integer((json_int_t)uid));
+	json_object_set_new(cfg, "userns_count", json_integer((json_int_t)count));
 	json_object_set_new(cfg, "memory", json_integer(mem));
 	json_object_set_new(cfg, "memory_swap", json_integer(swap));
 	json_object_set_new(cfg, "cpus", json_real(cpus));
@@ -1000,7 +1016,14 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		.sec = &l->sec,
 		.cgroup_id = l->cgroup_id,
 		.cgroupns = true,
+		.userns_uid = (uint32_t)json_integer_value(json_object_get(c->config, "userns_uid")),
+		.userns_count = (uint32_t)json_integer_value(json_object_get(c->config, "userns_count")),
 	};
+	if (l->spawn.userns_uid) {
+		/* Files the container's root creates belong to its host uid. */
+		(void)chown(l->upper, l->spawn.userns_uid, l->spawn.userns_uid);
+		(void)chown(l->work, l->spawn.userns_uid, l->spawn.userns_uid);
+	}
 	if (l->netns_fd >= 0)
 		l->spawn.join_fds[l->spawn.n_join++] = l->netns_fd;
 	return 0;

@@ -32,11 +32,11 @@ static char **exec_env(json_t *cfg, char *const *extra)
 int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
 			 struct berth_error *err)
 {
-	static const char *const ns[] = {"cgroup", "ipc", "uts", "net", "mnt"};
+	static const char *const ns[] = {"cgroup", "ipc", "uts", "net", "mnt", "user"};
 	struct store *st;
 	struct ctr_rec c;
 	struct sec_spec sec;
-	int fds[ARRAY_SIZE(ns)] = {-1, -1, -1, -1, -1};
+	int fds[ARRAY_SIZE(ns)] = {-1, -1, -1, -1, -1, -1};
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
@@ -63,12 +63,15 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 	r = sec_from_config(c.config, &sec, err);
 	char id[65];
 	memcpy(id, c.id, sizeof(id));
+	/* With --userns the user namespace is joined last (the others are the host's). */
+	bool userns = json_integer_value(json_object_get(c.config, "userns_uid")) != 0;
 	ctr_rec_clear(&c);
 	int master = -1;
 	_cleanup_close_ int ownpid = -1;
 	_cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	struct spawn_spec sp = {
-		.argv = o->argv, .envp = env, .n_join = ARRAY_SIZE(ns),
+		.argv = o->argv, .envp = env, .n_join = ARRAY_SIZE(ns) - (userns ? 0 : 1),
+		.joined_userns = userns,
 		.fds = {o->interactive ? 0 : devnull, 1, 2},
 		.sec = &sec, .cgroup_id = id,
 	};

@@ -93,7 +93,48 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep, int sock)
+/* Child side of --userns: a new user namespace (after every mount, so the
+ * namespaces made so far stay the host's and root inside can change none of
+ * them); the parent writes the maps, then root inside is uid 0. */
+static int child_userns(int sync)
+{
+	char c = 0;
+	if (unshare(CLONE_NEWUSER) < 0)
+		return negerrno();
+	if (write(sync, &c, 1) != 1 || read(sync, &c, 1) != 1 || c != 1)
+		return -EPERM;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return negerrno();
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const char *data)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negerrno();
+	ssize_t n = write(fd, data, strlen(data));
+	int r = n < 0 ? negerrno() : 0;
+	close(fd);
+	return r;
+}
+
+/* Parent side: wait for the child's new user namespace, map it. */
+static void parent_userns(const struct spawn_spec *s, pid_t pid, int sync)
+{
+	char c, map[64];
+	if (read(sync, &c, 1) != 1)
+		return; /* the child failed earlier: its report says why */
+	snprintf(map, sizeof(map), "0 %u %u\n", s->userns_uid, s->userns_count);
+	c = write_map(pid, "uid_map", map) == 0 && write_map(pid, "setgroups", "deny") == 0 &&
+	    write_map(pid, "gid_map", map) == 0;
+	(void)!write(sync, &c, 1);
+}
+
+static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep, int sock,
+					    int sync)
 {
 	int fds[3] = {s->fds[0], s->fds[1], s->fds[2]};
 	struct berth_error err = {0};
@@ -113,6 +154,11 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 			berth_err(&err, negerrno(), "join namespace");
 			child_fail(rep, err.code, 0, err.msg);
 		}
+	/* Joined a container's user namespace (exec): be its root. */
+	if (s->joined_userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		berth_err(&err, negerrno(), "become root in the user namespace");
+		child_fail(rep, err.code, 0, err.msg);
+	}
 	if (s->rootfs && rootfs_setup(s->rootfs, &err) < 0)
 		child_fail(rep, err.code, 0, err.msg);
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
@@ -139,6 +185,13 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 		berth_err(&err, negerrno(), "set controlling terminal");
 		child_fail(rep, err.code, 0, err.msg);
 	}
+	if (s->userns_uid) {
+		int r = child_userns(sync);
+		if (r < 0) {
+			berth_err(&err, r, "user namespace");
+			child_fail(rep, err.code, 0, err.msg);
+		}
+	}
 	if (s->sec && sec_apply(s->sec, &err) < 0)
 		child_fail(rep, err.code, 0, err.msg);
 	/* Nothing of ours leaks into the container beyond stdio. */
@@ -159,14 +212,24 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		    bool *exec_failed, struct berth_error *err)
 {
-	int p[2], sv[2] = {-1, -1};
+	int p[2], sv[2] = {-1, -1}, us[2] = {-1, -1};
 	*exec_failed = false;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return berth_err(err, negerrno(), "pipe");
+	if (s->userns_uid && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, us) < 0) {
+		int r = berth_err(err, negerrno(), "socketpair");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
 	if (s->pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		int r = berth_err(err, negerrno(), "socketpair");
 		close(p[0]);
 		close(p[1]);
+		if (us[0] >= 0) {
+			close(us[0]);
+			close(us[1]);
+		}
 		return r;
 	}
 	int fd = -1;
@@ -180,9 +243,11 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		int r = berth_err(err, negerrno(), "clone");
 		close(p[0]);
 		close(p[1]);
-		if (sv[0] >= 0) {
-			close(sv[0]);
-			close(sv[1]);
+		for (int i = 0; i < 2; i++) {
+			if (sv[i] >= 0)
+				close(sv[i]);
+			if (us[i] >= 0)
+				close(us[i]);
 		}
 		return r;
 	}
@@ -190,7 +255,9 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		close(p[0]);
 		if (sv[0] >= 0)
 			close(sv[0]);
-		child(s, p[1], sv[1]);
+		if (us[0] >= 0)
+			close(us[0]);
+		child(s, p[1], sv[1], us[1]);
 	}
 	close(p[1]);
 	int master = -1;
@@ -198,6 +265,11 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		close(sv[1]);
 		master = recv_fd(sv[0]); /* -1 if the child failed first */
 		close(sv[0]);
+	}
+	if (us[0] >= 0) {
+		close(us[1]);
+		parent_userns(s, pid, us[0]);
+		close(us[0]);
 	}
 	struct child_report rep;
 	ssize_t n;

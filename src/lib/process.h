@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -20,6 +21,7 @@ struct spawn_spec {
 	unsigned long clone_flags;        /* CLONE_NEWPID | CLONE_NEWNS | ... */
 	int join_fds[6];                  /* namespaces to setns() in the child, in order */
 	size_t n_join;
+	bool joined_userns;               /* the last join_fds entry is a user namespace */
 	const struct rootfs_spec *rootfs; /* NULL: keep the file system as it is */
 	const char *hostname;             /* NULL: leave */
 	const char *cwd;                  /* NULL: "/" */
@@ -27,6 +29,9 @@ struct spawn_spec {
 	const struct sec_spec *sec;       /* capabilities, seccomp, no_new_privs; NULL: as is */
 	const char *cgroup_id;            /* move into berth/<id> first; NULL: stay */
 	bool cgroupns;                    /* then unshare a cgroup namespace rooted there */
+	uint32_t userns_uid;              /* != 0: enter a new user namespace last, where
+					   * root is userns_uid..+userns_count outside */
+	uint32_t userns_count;
 	bool pty;                         /* instead of fds: a pty from the container's own
 					   * /dev/ptmx as stdio and controlling tty; the
 					   * master comes back in *pty_master */
