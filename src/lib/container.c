@@ -7,7 +7,6 @@
 #include "container.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "strbuf.h"
 #include "cgroup.h"
 #include "dns.h"
 #include "links.h"
@@ -459,35 +459,12 @@ static char **build_env(json_t *cfg, const char *hostname, bool tty)
 
 /* ---- files: hostname, hosts, resolv.conf ---- */
 
-struct textbuf {
-	char *p;
-	size_t len;
-};
-
-__attribute__((format(printf, 2, 3))) static void tb_add(struct textbuf *t, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	char *np = realloc(t->p, t->len + (size_t)n + 1);
-	if (np) {
-		memcpy(np + t->len, s, (size_t)n + 1);
-		t->p = np;
-		t->len += (size_t)n;
-	}
-	free(s);
-}
-
 /* resolv.conf: --dns servers, else the network's DNS server (user networks:
  * its gateway, where berth's dnsmasq answers), else the host's resolvers
  * without loopback ones (unreachable from the container), or daemon.json
  * "dns", or Docker's fallback. --dns-search / --dns-option replace the
  * host's search and options lines. */
-static void resolv_conf(struct berth_ctx *ctx, json_t *cfg, uint32_t dns_server, struct textbuf *t)
+static void resolv_conf(struct berth_ctx *ctx, json_t *cfg, uint32_t dns_server, struct strbuf *t)
 {
 	json_t *dns = json_object_get(cfg, "dns"), *search = json_object_get(cfg, "dns_search");
 	json_t *opts = json_object_get(cfg, "dns_options"), *v;
@@ -495,11 +472,11 @@ static void resolv_conf(struct berth_ctx *ctx, json_t *cfg, uint32_t dns_server,
 	size_t i;
 	unsigned ns = 0;
 	if (dns_server) {
-		tb_add(t, "nameserver %s\n", ip4_str(dns_server, a));
+		strbuf_printf(t, "nameserver %s\n", ip4_str(dns_server, a));
 		ns++;
 	}
 	json_array_foreach(dns, i, v) {
-		tb_add(t, "nameserver %s\n", json_string_value(v));
+		strbuf_printf(t, "nameserver %s\n", json_string_value(v));
 		ns++;
 	}
 	_cleanup_fclose_ FILE *f = fopen("/etc/resolv.conf", "re");
@@ -512,24 +489,24 @@ static void resolv_conf(struct berth_ctx *ctx, json_t *cfg, uint32_t dns_server,
 			   (!strncmp(line, "options", 7) && json_array_size(opts))) {
 			continue;
 		}
-		tb_add(t, "%s", line);
+		strbuf_printf(t, "%s", line);
 	}
 	if (!ns && !dns_server)
 		for (unsigned k = 0; k < ctx->cfg.n_dns; k++, ns++)
-			tb_add(t, "nameserver %s\n", ctx->cfg.dns[k]);
+			strbuf_printf(t, "nameserver %s\n", ctx->cfg.dns[k]);
 	if (!ns && !strstr(t->p ? t->p : "", "nameserver"))
-		tb_add(t, "\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+		strbuf_printf(t, "\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 	if (json_array_size(search)) {
-		tb_add(t, "search");
+		strbuf_printf(t, "search");
 		json_array_foreach(search, i, v)
-			tb_add(t, " %s", json_string_value(v));
-		tb_add(t, "\n");
+			strbuf_printf(t, " %s", json_string_value(v));
+		strbuf_printf(t, "\n");
 	}
 	if (json_array_size(opts)) {
-		tb_add(t, "options");
+		strbuf_printf(t, "options");
 		json_array_foreach(opts, i, v)
-			tb_add(t, " %s", json_string_value(v));
-		tb_add(t, "\n");
+			strbuf_printf(t, " %s", json_string_value(v));
+		strbuf_printf(t, "\n");
 	}
 }
 
@@ -539,9 +516,9 @@ static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostn
 {
 	char path[4096], a[16];
 	int r;
-	struct textbuf hn = {0}, hosts = {0}, resolv = {0};
+	struct strbuf hn = {0}, hosts = {0}, resolv = {0};
 
-	tb_add(&hn, "%s\n", hostname);
+	strbuf_printf(&hn, "%s\n", hostname);
 	snprintf(path, sizeof(path), "%s/hostname", dir);
 	r = hn.p ? write_file(path, hn.p, hn.len, 0644) : -ENOMEM;
 	free(hn.p);
@@ -550,7 +527,7 @@ static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostn
 	if (mode == NET_HOST)
 		return 0; /* --net=host sees the host's own files */
 
-	tb_add(&hosts, "127.0.0.1\tlocalhost\n"
+	strbuf_printf(&hosts, "127.0.0.1\tlocalhost\n"
 		       "::1\tlocalhost ip6-localhost ip6-loopback\n"
 		       "fe00::0\tip6-localnet\n"
 		       "ff00::0\tip6-mcastprefix\n"
@@ -560,12 +537,12 @@ static int write_files(struct berth_ctx *ctx, const char *dir, const char *hostn
 	json_t *v;
 	json_array_foreach(json_object_get(cfg, "add_hosts"), i, v) {
 		const char *h = json_string_value(v), *colon = strrchr(h, ':');
-		tb_add(&hosts, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
+		strbuf_printf(&hosts, "%s\t%.*s\n", colon + 1, (int)(colon - h), h);
 	}
 	if (link_hosts)
-		tb_add(&hosts, "%s", link_hosts);
+		strbuf_printf(&hosts, "%s", link_hosts);
 	if (ip)
-		tb_add(&hosts, "%s\t%s\n", ip4_str(ip, a), hostname);
+		strbuf_printf(&hosts, "%s\t%s\n", ip4_str(ip, a), hostname);
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	r = hosts.p ? write_file(path, hosts.p, hosts.len, 0644) : -ENOMEM;
 	free(hosts.p);

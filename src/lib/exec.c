@@ -100,15 +100,7 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 		r = pid;
 		goto out;
 	}
-	if (master >= 0) {
-		rl.out_from = master;
-		rl.winch_to = master;
-		if (o->interactive) {
-			rl.in_from = 0;
-			rl.in_to = master;
-			rl.raw_tty = isatty(0) ? 0 : -1;
-		}
-	}
+	relay_use_pty(&rl, master, o->interactive);
 	rl.pid = pid;
 	rl.pidfd = pidfd;
 	int wstatus = 0;

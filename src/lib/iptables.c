@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,42 +38,10 @@
 #include <unistd.h>
 
 #include "firewall.h"
+#include "strbuf.h"
 #include "util.h"
 
 extern char **environ;
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-__attribute__((format(printf, 2, 3))) static void sprintf_b(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
 
 /* Run argv with input on stdin; collect stdout (and stderr) into *out. */
 static int run(char *const argv[], const char *input, char **out, struct berth_error *err)
@@ -103,8 +70,8 @@ static int run(char *const argv[], const char *input, char **out, struct berth_e
 		return berth_err(err, -rc, "run %s", argv[0]);
 	}
 	size_t left = input ? strlen(input) : 0;
-	struct sbuf b = {0};
-	sprintf_b(&b, "%s", "");
+	struct strbuf b = {0};
+	strbuf_printf(&b, "%s", "");
 	(void)fcntl(in[1], F_SETFL, O_NONBLOCK);
 	while (o[0] >= 0) {
 		struct pollfd pf[2] = {{.fd = left ? in[1] : -1, .events = POLLOUT},
@@ -131,7 +98,7 @@ static int run(char *const argv[], const char *input, char **out, struct berth_e
 				close(o[0]);
 				o[0] = -1;
 			} else {
-				sprintf_b(&b, "%.*s", (int)n, tmp);
+				strbuf_printf(&b, "%.*s", (int)n, tmp);
 			}
 		}
 	}
@@ -173,55 +140,55 @@ static bool has_chain(const char *save, const char *chain)
 }
 
 /* Add `rule` to a built-in chain unless present (insert: at the top). */
-static void ensure(struct sbuf *b, const char *save, const char *rule, bool want, bool insert)
+static void ensure(struct strbuf *b, const char *save, const char *rule, bool want, bool insert)
 {
 	char line[512];
 	snprintf(line, sizeof(line), "-A %s", rule);
 	bool have = has_line(save, line);
 	if (want && !have)
-		sprintf_b(b, "%s %s\n", insert ? "-I" : "-A", rule);
+		strbuf_printf(b, "%s %s\n", insert ? "-I" : "-A", rule);
 	else if (!want && have)
-		sprintf_b(b, "-D %s\n", rule);
+		strbuf_printf(b, "-D %s\n", rule);
 }
 
-static void filter_table(struct sbuf *b, const char *save, const struct fw_model *m)
+static void filter_table(struct strbuf *b, const char *save, const struct fw_model *m)
 {
 	char s[16], d[16];
 	bool any = m->n_nets > 0;
-	sprintf_b(b, "*filter\n");
+	strbuf_printf(b, "*filter\n");
 	if (!has_chain(save, "BERTH-USER"))
-		sprintf_b(b, ":BERTH-USER - [0:0]\n-A BERTH-USER -j RETURN\n");
+		strbuf_printf(b, ":BERTH-USER - [0:0]\n-A BERTH-USER -j RETURN\n");
 	if (!any) {
 		ensure(b, save, "FORWARD -j BERTH-FORWARD", false, false);
 		static const char *const chains[] = {"BERTH-FORWARD", "BERTH",
 			"BERTH-ISOLATION-STAGE-1", "BERTH-ISOLATION-STAGE-2"};
 		for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
 			if (has_chain(save, chains[i]))
-				sprintf_b(b, "-F %s\n", chains[i]);
+				strbuf_printf(b, "-F %s\n", chains[i]);
 		for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
 			if (has_chain(save, chains[i]))
-				sprintf_b(b, "-X %s\n", chains[i]);
-		sprintf_b(b, "COMMIT\n");
+				strbuf_printf(b, "-X %s\n", chains[i]);
+		strbuf_printf(b, "COMMIT\n");
 		return;
 	}
-	sprintf_b(b, ":BERTH-FORWARD - [0:0]\n:BERTH - [0:0]\n"
+	strbuf_printf(b, ":BERTH-FORWARD - [0:0]\n:BERTH - [0:0]\n"
 		     ":BERTH-ISOLATION-STAGE-1 - [0:0]\n:BERTH-ISOLATION-STAGE-2 - [0:0]\n");
 	ensure(b, save, "FORWARD -j BERTH-FORWARD", true, true);
-	sprintf_b(b, "-A BERTH-FORWARD -j BERTH-USER\n-A BERTH-FORWARD -j BERTH-ISOLATION-STAGE-1\n");
+	strbuf_printf(b, "-A BERTH-FORWARD -j BERTH-USER\n-A BERTH-FORWARD -j BERTH-ISOLATION-STAGE-1\n");
 	for (size_t i = 0; i < m->n_nets; i++) {
 		const struct fw_net *n = &m->nets[i];
 		const char *br = n->bridge;
-		sprintf_b(b,
+		strbuf_printf(b,
 			  "-A BERTH-FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
 			  "-A BERTH-FORWARD -o %s -j BERTH\n",
 			  br, br);
 		if (!n->internal)
-			sprintf_b(b, "-A BERTH-FORWARD -i %s ! -o %s -j ACCEPT\n", br, br);
+			strbuf_printf(b, "-A BERTH-FORWARD -i %s ! -o %s -j ACCEPT\n", br, br);
 		else
-			sprintf_b(b, "-A BERTH-FORWARD -i %s ! -o %s -j DROP\n"
+			strbuf_printf(b, "-A BERTH-FORWARD -i %s ! -o %s -j DROP\n"
 				     "-A BERTH-FORWARD -o %s ! -i %s -j DROP\n", br, br, br, br);
-		sprintf_b(b, "-A BERTH-FORWARD -i %s -o %s -j %s\n", br, br, n->icc ? "ACCEPT" : "DROP");
-		sprintf_b(b, "-A BERTH-ISOLATION-STAGE-1 -i %s ! -o %s -j BERTH-ISOLATION-STAGE-2\n"
+		strbuf_printf(b, "-A BERTH-FORWARD -i %s -o %s -j %s\n", br, br, n->icc ? "ACCEPT" : "DROP");
+		strbuf_printf(b, "-A BERTH-ISOLATION-STAGE-1 -i %s ! -o %s -j BERTH-ISOLATION-STAGE-2\n"
 			     "-A BERTH-ISOLATION-STAGE-2 -o %s -j DROP\n", br, br, br);
 	}
 	for (size_t i = 0; i < m->n_dnats; i++) {
@@ -229,7 +196,7 @@ static void filter_table(struct sbuf *b, const char *save, const struct fw_model
 		const char *p = fw_proto_name(dn->proto);
 		if (dn->family != AF_INET)
 			continue;
-		sprintf_b(b, "-A BERTH -d %s/32 -o %s -p %s -m %s --dport %u -m conntrack --ctstate DNAT -j ACCEPT\n",
+		strbuf_printf(b, "-A BERTH -d %s/32 -o %s -p %s -m %s --dport %u -m conntrack --ctstate DNAT -j ACCEPT\n",
 			  dn->ctr, dn->bridge, p, p, dn->ctr_port);
 	}
 	for (size_t i = 0; i < m->n_links; i++) {
@@ -237,26 +204,26 @@ static void filter_table(struct sbuf *b, const char *save, const struct fw_model
 		const char *p = fw_proto_name(l->proto);
 		ip4_str(l->client, s);
 		ip4_str(l->server, d);
-		sprintf_b(b, "-A BERTH -s %s/32 -d %s/32 -i %s -o %s -p %s -m %s --dport %u -j ACCEPT\n"
+		strbuf_printf(b, "-A BERTH -s %s/32 -d %s/32 -i %s -o %s -p %s -m %s --dport %u -j ACCEPT\n"
 			     "-A BERTH -s %s/32 -d %s/32 -i %s -o %s -p %s -m %s --sport %u -j ACCEPT\n",
 			  s, d, l->bridge, l->bridge, p, p, l->port, d, s, l->bridge, l->bridge, p, p, l->port);
 	}
-	sprintf_b(b, "-A BERTH-ISOLATION-STAGE-1 -j RETURN\n-A BERTH-ISOLATION-STAGE-2 -j RETURN\nCOMMIT\n");
+	strbuf_printf(b, "-A BERTH-ISOLATION-STAGE-1 -j RETURN\n-A BERTH-ISOLATION-STAGE-2 -j RETURN\nCOMMIT\n");
 }
 
-static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m)
+static void nat_table(struct strbuf *b, const char *save, const struct fw_model *m)
 {
 	char c[20], rule[256];
 	bool any = m->n_nets > 0;
-	sprintf_b(b, "*nat\n");
+	strbuf_printf(b, "*nat\n");
 	if (any)
-		sprintf_b(b, ":BERTH - [0:0]\n");
+		strbuf_printf(b, ":BERTH - [0:0]\n");
 	ensure(b, save, "PREROUTING -m addrtype --dst-type LOCAL -j BERTH", any, false);
 	ensure(b, save, "OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j BERTH", any, false);
 	ensure(b, save, "OUTPUT -d 127.0.0.0/8 -j BERTH", any, false);
 	/* MASQUERADE rules: keep the wanted, delete berth's stale ones. */
-	struct sbuf want = {0};
-	sprintf_b(&want, "%s", "");
+	struct strbuf want = {0};
+	strbuf_printf(&want, "%s", "");
 	for (size_t i = 0; i < m->n_nets; i++) {
 		const char *br = m->nets[i].bridge;
 		cidr4_str(m->nets[i].subnet, c);
@@ -273,9 +240,9 @@ static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m
 				snprintf(rule, sizeof(rule),
 					 "-A POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT -m comment --comment berth -j MASQUERADE",
 					 c, br);
-			sprintf_b(&want, "%s\n", rule);
+			strbuf_printf(&want, "%s\n", rule);
 			if (!has_line(save, rule))
-				sprintf_b(b, "%s\n", rule);
+				strbuf_printf(b, "%s\n", rule);
 		}
 	}
 	for (const char *p = save; p && *p;) {
@@ -286,7 +253,7 @@ static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m
 			memcpy(rule, p, n);
 			rule[n] = '\0';
 			if (!want.p || !has_line(want.p, rule))
-				sprintf_b(b, "-D%s\n", rule + 2);
+				strbuf_printf(b, "-D%s\n", rule + 2);
 		}
 		p = eol ? eol + 1 : NULL;
 	}
@@ -296,13 +263,13 @@ static void nat_table(struct sbuf *b, const char *save, const struct fw_model *m
 		const char *p = fw_proto_name(dn->proto);
 		if (dn->family != AF_INET)
 			continue;
-		sprintf_b(b, "-A BERTH%s%s%s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u\n",
+		strbuf_printf(b, "-A BERTH%s%s%s -p %s -m %s --dport %u -j DNAT --to-destination %s:%u\n",
 			  dn->any ? "" : " -d ", dn->any ? "" : dn->host, dn->any ? "" : "/32", p, p,
 			  dn->host_port, dn->ctr, dn->ctr_port);
 	}
 	if (!any && has_chain(save, "BERTH"))
-		sprintf_b(b, "-F BERTH\n-X BERTH\n");
-	sprintf_b(b, "COMMIT\n");
+		strbuf_printf(b, "-F BERTH\n-X BERTH\n");
+	strbuf_printf(b, "COMMIT\n");
 }
 
 static int ipt_apply(const struct fw_model *m, struct berth_error *err)
@@ -315,7 +282,7 @@ static int ipt_apply(const struct fw_model *m, struct berth_error *err)
 	if (r >= 0)
 		r = run(sn, NULL, &save_nat, err);
 	if (r >= 0) {
-		struct sbuf b = {0};
+		struct strbuf b = {0};
 		filter_table(&b, save_filter, m);
 		nat_table(&b, save_nat, m);
 		r = b.oom ? berth_err(err, -ENOMEM, "iptables rules") : run(restore, b.p, NULL, err);

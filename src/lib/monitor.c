@@ -87,16 +87,7 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 	}
 	int pidfd;
 	pid_t pid = launch(ctx, id, l, &pidfd, &master, exec_failed, err);
-	if (master >= 0) {
-		rl.out_from = master;
-		rl.winch_to = master;
-		if (l->interactive) {
-			rl.in_from = 0;
-			rl.in_to = master;
-			if (isatty(0))
-				rl.raw_tty = 0;
-		}
-	}
+	relay_use_pty(&rl, master, l->interactive);
 	if (out[1] >= 0)
 		close(out[1]);
 	if (errp[1] >= 0)

@@ -29,49 +29,16 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <nftables/libnftables.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "firewall.h"
+#include "strbuf.h"
 #include "util.h"
 
 /* Packet mark bit for "a reply into a berth bridge" (see above). */
 #define BERTH_MARK "0x00002000"
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-__attribute__((format(printf, 2, 3))) static void bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && (size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap + (size_t)n + 1) * 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-}
 
 static void nft_ctx_freep(struct nft_ctx **p)
 {
@@ -108,38 +75,38 @@ static int nft_run(struct nft_ctx *n, const char *cmds, struct berth_error *err)
 }
 
 /* "add set" + "flush set" + elements: the set ends up holding exactly these. */
-static void set_begin(struct buf *b, const char *family, const char *name, const char *spec)
+static void set_begin(struct strbuf *b, const char *family, const char *name, const char *spec)
 {
-	bprintf(b, "add set %s berth %s { %s }\nflush set %s berth %s\n", family, name, spec,
+	strbuf_printf(b, "add set %s berth %s { %s }\nflush set %s berth %s\n", family, name, spec,
 		family, name);
 }
 
-static void elements(struct buf *b, const char *family, const char *set, const char *items)
+static void elements(struct strbuf *b, const char *family, const char *set, const char *items)
 {
 	if (items && *items)
-		bprintf(b, "add element %s berth %s { %s }\n", family, set, items);
+		strbuf_printf(b, "add element %s berth %s { %s }\n", family, set, items);
 }
 
 /* Collect the bridge names matching a predicate as `"a", "b"`. */
 static char *bridge_list(const struct fw_model *m, bool (*pick)(const struct fw_net *))
 {
-	struct buf b = {0};
-	bprintf(&b, "%s", "");
+	struct strbuf b = {0};
+	strbuf_printf(&b, "%s", "");
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (!pick || pick(&m->nets[i]))
-			bprintf(&b, "%s\"%s\"", b.len ? ", " : "", m->nets[i].bridge);
+			strbuf_printf(&b, "%s\"%s\"", b.len ? ", " : "", m->nets[i].bridge);
 	return b.oom ? NULL : b.p;
 }
 
 static bool is_internal(const struct fw_net *n) { return n->internal; }
 
-static void inet_table(struct buf *b, const struct fw_model *m)
+static void inet_table(struct strbuf *b, const struct fw_model *m)
 {
 	char c[20];
 	_cleanup_free_ char *all = bridge_list(m, NULL);
 	_cleanup_free_ char *internal = bridge_list(m, is_internal);
 
-	bprintf(b, "add table inet berth\n"
+	strbuf_printf(b, "add table inet berth\n"
 		   "add chain inet berth user\n" /* the administrator's: never flushed */
 		   "add chain inet berth forward { type filter hook forward priority filter - 5; policy accept; }\n"
 		   "add chain inet berth postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
@@ -152,12 +119,12 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 	/* (br, br) for every bridge: traffic staying inside one bridge. */
 	set_begin(b, "inet", "same", "type ifname . ifname;");
 	for (size_t i = 0; i < m->n_nets; i++)
-		bprintf(b, "add element inet berth same { \"%s\" . \"%s\" }\n", m->nets[i].bridge,
+		strbuf_printf(b, "add element inet berth same { \"%s\" . \"%s\" }\n", m->nets[i].bridge,
 			m->nets[i].bridge);
 	set_begin(b, "inet", "masq4", "type ipv4_addr; flags interval;");
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade)
-			bprintf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
+			strbuf_printf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
 	/* Published ports: one map lookup per packet, whatever their number. */
 	static const char *const maps[][2] = {
 		{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
@@ -166,22 +133,22 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 		{"dnat6_any", "inet_proto . inet_service : ipv6_addr . inet_service"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
-		bprintf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
+		strbuf_printf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
 			maps[i][0], maps[i][1], maps[i][0]);
 	for (size_t i = 0; i < m->n_dnats; i++) {
 		const struct fw_dnat *d = &m->dnats[i];
 		const char *map = d->family == AF_INET ? (d->any ? "dnat4_any" : "dnat4")
 						       : (d->any ? "dnat6_any" : "dnat6");
-		bprintf(b, "add element inet berth %s { ", map);
+		strbuf_printf(b, "add element inet berth %s { ", map);
 		if (!d->any)
-			bprintf(b, "%s . ", d->host);
-		bprintf(b, "%s . %u : %s . %u }\n", fw_proto_name(d->proto), d->host_port, d->ctr,
+			strbuf_printf(b, "%s . ", d->host);
+		strbuf_printf(b, "%s . %u : %s . %u }\n", fw_proto_name(d->proto), d->host_port, d->ctr,
 			d->ctr_port);
 	}
 	/* (this nft accepts the name "dstnat" for prerouting only: -100 is it) */
 	static const char *const hooks[][2] = {{"prerouting", "prerouting"}, {"output", "output"}};
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
-		bprintf(b,
+		strbuf_printf(b,
 			"add chain inet berth %s { type nat hook %s priority -100; policy accept; }\n"
 			"flush chain inet berth %s\n"
 			"add rule inet berth %s fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
@@ -190,7 +157,7 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 			"add rule inet berth %s fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any\n",
 			hooks[i][0], hooks[i][1], hooks[i][0], hooks[i][0], hooks[i][0], hooks[i][0],
 			hooks[i][0]);
-	bprintf(b,
+	strbuf_printf(b,
 		"add rule inet berth forward jump user\n"
 		/* published ports are reachable from everywhere, other bridges too */
 		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
@@ -209,24 +176,24 @@ static void inet_table(struct buf *b, const struct fw_model *m)
 		"add rule inet berth postrouting iifname @bridges oifname @bridges ct status dnat masquerade\n");
 }
 
-static void bridge_table(struct buf *b, const struct fw_model *m)
+static void bridge_table(struct strbuf *b, const struct fw_model *m)
 {
 	char s[16], d[16];
-	bprintf(b, "add table bridge berth\n"
+	strbuf_printf(b, "add table bridge berth\n"
 		   "add chain bridge berth forward { type filter hook forward priority filter; policy accept; }\n"
 		   "flush chain bridge berth forward\n");
 	set_begin(b, "bridge", "icc_off_ports", "type ifname;");
 	for (size_t i = 0; i < m->n_icc_off_ports; i++)
-		bprintf(b, "add element bridge berth icc_off_ports { \"%s\" }\n",
+		strbuf_printf(b, "add element bridge berth icc_off_ports { \"%s\" }\n",
 			m->icc_off_ports[i].ifname);
 	set_begin(b, "bridge", "links",
 		  "type ipv4_addr . ipv4_addr . inet_proto . inet_service;");
 	for (size_t i = 0; i < m->n_links; i++) {
 		const struct fw_link *l = &m->links[i];
-		bprintf(b, "add element bridge berth links { %s . %s . %s . %u }\n",
+		strbuf_printf(b, "add element bridge berth links { %s . %s . %s . %u }\n",
 			ip4_str(l->client, s), ip4_str(l->server, d), fw_proto_name(l->proto), l->port);
 	}
-	bprintf(b,
+	strbuf_printf(b,
 		"add rule bridge berth forward iifname != @icc_off_ports accept\n"
 		"add rule bridge berth forward ether type arp accept\n"
 		/* client -> server:port, and the server's answers from that port */
@@ -259,7 +226,7 @@ static unsigned long jump_handle(const char *listing)
 	return strtoul(h + 9, NULL, 10);
 }
 
-static void compat_forward(struct buf *b, struct nft_ctx *n, const char *family,
+static void compat_forward(struct strbuf *b, struct nft_ctx *n, const char *family,
 			   const struct fw_model *m)
 {
 	_cleanup_free_ char *listing = list_forward(n, family);
@@ -268,21 +235,21 @@ static void compat_forward(struct buf *b, struct nft_ctx *n, const char *family,
 	unsigned long h = jump_handle(listing);
 	if (m->n_nets == 0) {
 		if (h)
-			bprintf(b, "delete rule %s filter FORWARD handle %lu\n", family, h);
-		bprintf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n"
+			strbuf_printf(b, "delete rule %s filter FORWARD handle %lu\n", family, h);
+		strbuf_printf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n"
 			   "delete chain %s filter BERTH-FORWARD\n", family, family, family);
 		return;
 	}
-	bprintf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n",
+	strbuf_printf(b, "add chain %s filter BERTH-FORWARD\nflush chain %s filter BERTH-FORWARD\n",
 		family, family);
 	for (size_t i = 0; i < m->n_nets; i++) {
 		const char *br = m->nets[i].bridge;
-		bprintf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" meta mark & " BERTH_MARK " == " BERTH_MARK " counter accept\n"
+		strbuf_printf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" meta mark & " BERTH_MARK " == " BERTH_MARK " counter accept\n"
 			   "add rule %s filter BERTH-FORWARD iifname \"%s\" counter accept\n",
 			family, br, family, br);
 	}
 	if (!h)
-		bprintf(b, "insert rule %s filter FORWARD counter jump BERTH-FORWARD\n", family);
+		strbuf_printf(b, "insert rule %s filter FORWARD counter jump BERTH-FORWARD\n", family);
 }
 
 static int nft_apply(const struct fw_model *m, struct berth_error *err)
@@ -291,13 +258,13 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	int r = nft_new(&n, NFT_CTX_OUTPUT_HANDLE, err);
 	if (r < 0)
 		return r;
-	struct buf b = {0};
+	struct strbuf b = {0};
 	if (m->n_nets) {
 		inet_table(&b, m);
 		bridge_table(&b, m);
 	} else {
 		/* Nothing left: remove berth's rules, keep the user chain. */
-		bprintf(&b, "add table inet berth\nadd chain inet berth user\n"
+		strbuf_printf(&b, "add table inet berth\nadd chain inet berth user\n"
 			    "add chain inet berth forward\nflush chain inet berth forward\n"
 			    "delete chain inet berth forward\n"
 			    "add chain inet berth postrouting\nflush chain inet berth postrouting\n"
@@ -328,11 +295,11 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 	int r = nft_new(&n, 0, err);
 	if (r < 0)
 		return r;
-	struct buf b = {0};
+	struct strbuf b = {0};
 	if (!m->n_guards) {
-		bprintf(&b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
+		strbuf_printf(&b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
 	} else {
-		bprintf(&b, "add table bridge berth-guard\n"
+		strbuf_printf(&b, "add table bridge berth-guard\n"
 			    "add chain bridge berth-guard prerouting { type filter hook prerouting priority -300; policy accept; }\n"
 			    "flush chain bridge berth-guard prerouting\n");
 		struct {
@@ -340,22 +307,22 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
 			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"}};
 		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
-			bprintf(&b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
+			strbuf_printf(&b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
 				sets[i].name, sets[i].type, sets[i].name);
 		for (size_t i = 0; i < m->n_guards; i++) {
 			const struct fw_guard *g = &m->guards[i];
 			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
 			mac_str(g->mac, mac);
 			ip4_str(g->ip, ip);
-			bprintf(&b, "add element bridge berth-guard guarded { \"%s\" }\n"
+			strbuf_printf(&b, "add element bridge berth-guard guarded { \"%s\" }\n"
 				    "add element bridge berth-guard macs { \"%s\" . %s }\n"
 				    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
 				g->ifname, g->ifname, mac, g->ifname, mac, ip);
 			if (g->has_ip6)
-				bprintf(&b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
+				strbuf_printf(&b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
 					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
 		}
-		bprintf(&b,
+		strbuf_printf(&b,
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			"add rule bridge berth-guard prerouting iifname . ether saddr != @macs drop\n"
 			"add rule bridge berth-guard prerouting ether type arp iifname . arp saddr ether . arp saddr ip != @addr4 drop\n"

@@ -69,6 +69,19 @@ static void copy_winsize(int from, int to)
 		(void)ioctl(to, TIOCSWINSZ, &ws);
 }
 
+void relay_use_pty(struct relay *r, int master, bool interactive)
+{
+	if (master < 0)
+		return;
+	r->out_from = master;
+	r->winch_to = master;
+	if (interactive) {
+		r->in_from = 0;
+		r->in_to = master;
+		r->raw_tty = isatty(0) ? 0 : -1;
+	}
+}
+
 int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 {
 	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};

@@ -24,6 +24,10 @@ struct relay {
 	int winch_to;         /* pty master to copy our window size to, -1: none */
 };
 
+/* Relay a pty master: its output to out_to (and the log), and with
+ * interactive our stdin to it (our terminal in raw mode when it is one). */
+void relay_use_pty(struct relay *r, int master, bool interactive);
+
 /* Returns once the process exited and its output is drained; *wstatus is
  * its wait status. */
 int relay_run(const struct relay *r, int *wstatus, struct berth_error *err);
