@@ -36,3 +36,9 @@ int cmd_stats(struct cli *cli, int argc, char **argv);
 
 /* Render a Go template over a JSON value and print it with a newline. */
 int cli_print_template(const char *tmpl, json_t *v);
+
+/* Print rows (an array of flat objects) with Docker's --format: "json" (one
+ * object a line), a Go template (\t and \n are tabs and newlines), or
+ * "table TEMPLATE" (a header from headers[][2] = {field, HEADER}, then
+ * the rows, columns aligned). */
+int cli_print_rows(const char *format, json_t *rows, const char *const headers[][2], size_t n_headers);

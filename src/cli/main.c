@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "template.h"
+#include <stdbool.h>
 
 static const char usage[] =
 	"Usage:  berth [OPTIONS] COMMAND\n"
@@ -90,6 +91,113 @@ int cli_print_template(const char *tmpl, json_t *v)
 	printf("%s\n", out);
 	free(out);
 	return 0;
+}
+
+/* Docker's --format unescapes \t and \n. */
+static char *unescape(const char *f)
+{
+	char *out = malloc(strlen(f) + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (; *f; f++) {
+		if (f[0] == '\\' && (f[1] == 't' || f[1] == 'n')) {
+			*o++ = f[1] == 't' ? '\t' : '\n';
+			f++;
+		} else {
+			*o++ = *f;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static char *render(const char *tmpl, json_t *v, int *rc)
+{
+	struct berth_error err = {0};
+	char *out = NULL;
+	if (berth_template_render(tmpl, v, &out, &err) < 0) {
+		cli_error("Error", &err);
+		*rc = 1;
+		return NULL;
+	}
+	return out;
+}
+
+/* Print tab-separated lines as aligned columns (3 spaces apart). */
+static void print_table(char **lines, size_t n)
+{
+	size_t width[32] = {0};
+	for (size_t i = 0; i < n; i++) {
+		size_t col = 0, w = 0;
+		for (const char *p = lines[i]; *p && col < 32; p++) {
+			if (*p == '\t') {
+				width[col] = w > width[col] ? w : width[col];
+				col++;
+				w = 0;
+			} else if ((*p & 0xc0) != 0x80) {
+				w++; /* count characters, not UTF-8 bytes */
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t col = 0, w = 0;
+		for (const char *p = lines[i]; *p; p++) {
+			if (*p == '\t' && col < 32) {
+				printf("%*s", (int)(width[col] - w + 3), "");
+				col++;
+				w = 0;
+			} else {
+				putchar(*p);
+				w += (*p & 0xc0) != 0x80;
+			}
+		}
+		putchar('\n');
+	}
+}
+
+int cli_print_rows(const char *format, json_t *rows, const char *const headers[][2], size_t n_headers)
+{
+	size_t i;
+	json_t *row;
+	int rc = 0;
+	if (!strcmp(format, "json")) {
+		json_array_foreach(rows, i, row) {
+			char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", s);
+			free(s);
+		}
+		return 0;
+	}
+	bool table = !strncmp(format, "table", 5) && (!format[5] || format[5] == ' ');
+	char *tmpl = unescape(table ? format + 5 + (format[5] == ' ') : format);
+	if (!tmpl)
+		return 1;
+	size_t n = json_array_size(rows) + 1, k = 0;
+	char **lines = calloc(n, sizeof(char *));
+	if (table && lines) {
+		json_t *h = json_object();
+		for (size_t j = 0; j < n_headers; j++)
+			json_object_set_new(h, headers[j][0], json_string(headers[j][1]));
+		lines[k] = render(tmpl, h, &rc);
+		k += lines[k] != NULL;
+		json_decref(h);
+	}
+	json_array_foreach(rows, i, row) {
+		char *s = lines ? render(tmpl, row, &rc) : NULL;
+		if (!s)
+			break;
+		lines[k++] = s;
+	}
+	if (table)
+		print_table(lines, k);
+	else
+		for (size_t j = 0; j < k; j++)
+			printf("%s\n", lines[j]);
+	for (size_t j = 0; j < k; j++)
+		free(lines[j]);
+	free(lines);
+	free(tmpl);
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* berth network create | ls | inspect | rm | prune | connect | disconnect, berth reload */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,50 +18,71 @@ static const char usage[] =
 	"                  com.docker.network.bridge.enable_icc=false,\n"
 	"                  com.docker.network.driver.mtu=N,\n"
 	"                  com.docker.network.bridge.enable_ip_masquerade=false\n"
-	"  ls [--format TEMPLATE|json]   List networks\n"
+	"  ls [-q] [--format TEMPLATE|json]   List networks\n"
 	"  inspect NETWORK...            Display detailed information on networks\n"
 	"  rm NETWORK...                 Remove networks (refused while containers are attached)\n"
 	"  prune                         Remove all networks without containers\n"
 	"  connect [--ip IP] [--alias NAME] NETWORK CONTAINER\n"
 	"  disconnect NETWORK CONTAINER\n";
 
-static int network_ls(json_t *nets, const char *format)
+static int by_name(const void *x, const void *y)
 {
-	size_t i;
-	json_t *n;
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)x, "Name")),
+		      json_string_value(json_object_get(*(json_t *const *)y, "Name")));
+}
+
+static int network_ls(json_t *nets, int argc, char **argv)
+{
+	static const char *const heads[][2] = {
+		{"ID", "NETWORK ID"}, {"Name", "NAME"}, {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+		{"IPv6", "IPV6"}, {"Internal", "INTERNAL"},
+	};
+	const char *format = NULL;
+	bool quiet = false;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			quiet = true;
+		else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+			format = argv[++i];
+		else if (!strncmp(argv[i], "--format=", 9))
+			format = argv[i] + 9;
+		else
+			return cli_usage_error("network ls", "unknown flag: %s", argv[i]);
+	}
+	size_t i, n = json_array_size(nets);
+	json_t *v;
+	json_t **sorted = calloc(n + 2, sizeof(*sorted));
+	if (!sorted)
+		return 1;
+	json_array_foreach(nets, i, v) {
+		char id[13];
+		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(v, "Id")));
+		sorted[i] = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "ID", id,
+			"Name", json_string_value(json_object_get(v, "Name")),
+			"Driver", json_string_value(json_object_get(v, "Driver")),
+			"Scope", json_string_value(json_object_get(v, "Scope")),
+			"IPv6", json_is_true(json_object_get(v, "EnableIPv6")),
+			"Internal", json_is_true(json_object_get(v, "Internal")));
+	}
+	/* Docker lists the host and none pseudo-networks too. */
+	sorted[n++] = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "ID", "host", "Name", "host",
+				"Driver", "host", "Scope", "local", "IPv6", 0, "Internal", 0);
+	sorted[n++] = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "ID", "none", "Name", "none",
+				"Driver", "null", "Scope", "local", "IPv6", 0, "Internal", 0);
+	qsort(sorted, n, sizeof(*sorted), by_name);
+	json_t *rows = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, sorted[i]);
+	free(sorted);
 	int rc = 0;
-	if (format) {
-		json_array_foreach(nets, i, n) {
-			char id[13];
-			snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(n, "Id")));
-			json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "ID", id,
-				"Name", json_string_value(json_object_get(n, "Name")),
-				"Driver", json_string_value(json_object_get(n, "Driver")),
-				"Scope", json_string_value(json_object_get(n, "Scope")),
-				"IPv6", json_is_true(json_object_get(n, "EnableIPv6")),
-				"Internal", json_is_true(json_object_get(n, "Internal")));
-			if (!strcmp(format, "json")) {
-				char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-				printf("%s\n", s);
-				free(s);
-			} else {
-				rc |= cli_print_template(format, row);
-			}
-			json_decref(row);
-		}
-		return rc;
-	}
-	printf("%-14s %-16s %-8s %s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
-	json_array_foreach(nets, i, n) {
-		printf("%-14.12s %-16s %-8s %s\n", json_string_value(json_object_get(n, "Id")),
-		       json_string_value(json_object_get(n, "Name")),
-		       json_string_value(json_object_get(n, "Driver")),
-		       json_string_value(json_object_get(n, "Scope")));
-	}
-	/* Docker always lists the host and none pseudo-networks too. */
-	printf("%-14s %-16s %-8s %s\n", "-", "host", "host", "local");
-	printf("%-14s %-16s %-8s %s\n", "-", "none", "null", "local");
-	return 0;
+	if (quiet)
+		json_array_foreach(rows, i, v)
+			printf("%s\n", json_string_value(json_object_get(v, "ID")));
+	else
+		rc = cli_print_rows(format ? format : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+				    rows, heads, sizeof(heads) / sizeof(heads[0]));
+	json_decref(rows);
+	return rc;
 }
 
 static int network_inspect(json_t *nets, int argc, char **argv)
@@ -261,7 +283,7 @@ int cmd_network(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(sub, "ls"))
-		rc = network_ls(nets, argc >= 4 && !strcmp(argv[2], "--format") ? argv[3] : NULL);
+		rc = network_ls(nets, argc, argv);
 	else if (argc < 3)
 		rc = cli_usage_error("network inspect", "\"berth network inspect\" requires at least 1 argument.");
 	else

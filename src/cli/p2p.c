@@ -46,11 +46,16 @@ static int p2p_connect(struct berth_ctx *ctx, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:", o, NULL)) != -1) {
-		if (c == 'n')
+		char *end;
+		if (c == 'n') {
 			po.name = optarg;
-		else if (c == 'm')
-			po.mtu = (unsigned)strtoul(optarg, NULL, 10);
-		else
+		} else if (c == 'm') {
+			unsigned long m = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || m < 68 || m > 65535)
+				return cli_usage_error("p2p connect", "invalid argument \"%s\" for \"--mtu\": want 68-65535",
+						       optarg);
+			po.mtu = (unsigned)m;
+		} else
 			return cli_usage_error("p2p connect", "unknown flag: %s", argv[optind - 1]);
 	}
 	if (argc - optind != 2 || split_end(argv[optind], &po.a, &po.a_addr) < 0 ||
@@ -129,32 +134,39 @@ int cmd_p2p(struct cli *cli, int argc, char **argv)
 		}
 		json_decref(out);
 	} else {
-		const char *format = argc >= 4 && !strcmp(argv[2], "--format") ? argv[3] : NULL;
+		static const char *const heads[][2] = {
+			{"Name", "NAME"}, {"EndA", "END A"}, {"EndB", "END B"}, {"State", "STATE"}, {"Mtu", "MTU"}};
+		const char *format = NULL;
+		for (int i = 2; i < argc && !rc; i++) {
+			if (!strcmp(argv[i], "--format") && i + 1 < argc)
+				format = argv[++i];
+			else if (!strncmp(argv[i], "--format=", 9))
+				format = argv[i] + 9;
+			else
+				rc = cli_usage_error("p2p ls", "unknown flag: %s", argv[i]);
+		}
 		size_t i;
-		json_t *l;
-		if (!format)
-			printf("%-16s %-32s %-32s %s\n", "NAME", "END A", "END B", "STATE");
+		json_t *l, *rows = json_array();
 		json_array_foreach(links, i, l) {
-			if (format && !strcmp(format, "json")) {
-				char *s = json_dumps(l, JSON_COMPACT | JSON_PRESERVE_ORDER);
-				printf("%s\n", s);
-				free(s);
-				continue;
-			}
-			if (format) {
-				rc |= cli_print_template(format, l);
-				continue;
-			}
-			json_t *e = json_object_get(l, "Ends");
-			char a[128], b[128];
+			json_t *e = json_object_get(l, "Ends"), *row = json_deep_copy(l);
+			char ends[2][160];
 			for (int k = 0; k < 2; k++)
-				snprintf(k ? b : a, 128, "%s %s/%s",
+				snprintf(ends[k], sizeof(ends[k]), "%s %s/%s",
 					 json_string_value(json_object_get(json_array_get(e, k), "Container")),
 					 json_string_value(json_object_get(json_array_get(e, k), "Interface")),
 					 json_string_value(json_object_get(json_array_get(e, k), "Address")));
-			printf("%-16s %-32s %-32s %s\n", json_string_value(json_object_get(l, "Name")), a, b,
-			       json_is_true(json_object_get(l, "Up")) ? "up" : "down");
+			json_object_set_new(row, "EndA", json_string(ends[0]));
+			json_object_set_new(row, "EndB", json_string(ends[1]));
+			json_object_set_new(row, "State",
+					    json_string(json_is_true(json_object_get(l, "Up")) ? "up" : "down"));
+			json_array_append_new(rows, row);
 		}
+		if (!rc && format && !strcmp(format, "json"))
+			rc = cli_print_rows(format, links, heads, 0);
+		else if (!rc)
+			rc = cli_print_rows(format ? format : "table {{.Name}}\t{{.EndA}}\t{{.EndB}}\t{{.State}}",
+					    rows, heads, sizeof(heads) / sizeof(heads[0]));
+		json_decref(rows);
 	}
 	json_decref(links);
 	return rc;

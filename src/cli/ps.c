@@ -155,41 +155,27 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
 		cli_error("Error", &err);
 		return 1;
 	}
-	static const char *const cols[] = {"ID", "Image", "Command", "RunningFor", "Status", "Ports", "Names"};
-	static const char *const heads[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"};
-	size_t i, width[7];
+	static const char *const heads[][2] = {
+		{"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
+		{"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"}, {"Names", "NAMES"},
+		{"CreatedAt", "CREATED AT"}, {"State", "STATE"},
+	};
+	size_t i;
 	json_t *ctr, *rows = json_array();
 	int rc = 0;
-	for (size_t k = 0; k < 7; k++)
-		width[k] = strlen(heads[k]);
 	json_array_foreach(list, i, ctr) {
 		json_t *row = ps_row(ctr);
-		json_object_set(row, "_Id", json_object_get(ctr, "Id"));
-		for (size_t k = 0; k < 7; k++) {
-			size_t w = strlen(json_string_value(json_object_get(row, cols[k])));
-			width[k] = w > width[k] ? w : width[k];
-		}
+		if (no_trunc)
+			json_object_set(row, "ID", json_object_get(ctr, "Id"));
 		json_array_append_new(rows, row);
 	}
-	if (!quiet && !format)
-		for (size_t k = 0; k < 7; k++)
-			printf("%-*s%s", k < 6 ? (int)width[k] : 0, heads[k], k < 6 ? "   " : "\n");
-	json_array_foreach(rows, i, ctr) {
-		if (quiet) {
-			printf("%s\n", json_string_value(json_object_get(ctr, no_trunc ? "_Id" : "ID")));
-		} else if (format && !strcmp(format, "json")) {
-			json_object_del(ctr, "_Id");
-			char *s = json_dumps(ctr, JSON_COMPACT);
-			printf("%s\n", s);
-			free(s);
-		} else if (format) {
-			rc |= cli_print_template(format, ctr);
-		} else {
-			for (size_t k = 0; k < 7; k++)
-				printf("%-*s%s", k < 6 ? (int)width[k] : 0,
-				       json_string_value(json_object_get(ctr, cols[k])), k < 6 ? "   " : "\n");
-		}
-	}
+	if (quiet)
+		json_array_foreach(rows, i, ctr)
+			printf("%s\n", json_string_value(json_object_get(ctr, "ID")));
+	else
+		rc = cli_print_rows(format ? format
+					   : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+				    rows, heads, sizeof(heads) / sizeof(heads[0]));
 	json_decref(rows);
 	json_decref(list);
 	return rc;

@@ -763,6 +763,9 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 	/* Our own namespace only: --net=container:X does not own X's. */
 	_cleanup_free_ char *path = netns_path(ctx, c.id);
 	if (path) {
+		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			p2p_down(ctx, c.id, fd);
 		netns_name_del(ctx->netns_dir, c.name, path);
 		r = netns_remove(path, rc ? NULL : err);
 		if (r < 0 && !rc)

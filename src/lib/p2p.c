@@ -39,7 +39,12 @@ static int end_open(struct berth_ctx *ctx, struct store *st, const char *ref, st
 		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
 	memcpy(e->id, c.id, sizeof(e->id));
 	snprintf(e->name, sizeof(e->name), "%s", c.name);
-	int r = c.state == CTR_RUNNING && ctr_alive(&c)
+	enum net_mode mode = container_net_mode(&c, NULL);
+	int r = mode == NET_HOST || mode == NET_CONTAINER
+			? berth_errmsg(err, -EINVAL,
+				       "container %s shares another network namespace (--net=%s): link %s instead",
+				       c.name, mode == NET_HOST ? "host" : "container", mode == NET_HOST ? "host" : "that container")
+		: c.state == CTR_RUNNING && ctr_alive(&c)
 			? container_netns_open(ctx, &c, err)
 			: berth_errmsg(err, -ESRCH, "Container %s is not running", c.name);
 	ctr_rec_clear(&c);
@@ -93,8 +98,13 @@ static int configure(struct nl *nl, const char *ifname, uint32_t ip, uint32_t pe
 	if (r >= 0)
 		r = nl_link_set(nl, l.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
 	uint32_t dst = htonl(peer);
-	if (r >= 0)
+	if (r >= 0) {
 		r = nl_route_add(nl, AF_INET, &dst, 32, NULL, l.ifindex, err);
+		if (r == -EEXIST) {
+			char s[16];
+			r = berth_errmsg(err, r, "a route to %s already exists there", ip4_str(peer, s));
+		}
+	}
 	return r;
 }
 
@@ -120,11 +130,54 @@ static int plumb(const struct p2p_rec *p, const struct end *a, const struct end 
 	if (r < 0)
 		return r;
 	r = configure(na, p->a_if, p->a_ip, p->b_ip, err);
-	if (r >= 0)
+	if (r < 0)
+		berth_err_wrap(err, r, "%s", a->name);
+	if (r >= 0) {
 		r = configure(nb, p->b_if, p->b_ip, p->a_ip, err);
+		if (r < 0)
+			berth_err_wrap(err, r, "%s", b->name);
+	}
 	if (r < 0)
 		(void)nl_link_del(na, p->a_if, NULL);
 	return r;
+}
+
+/* A unicast host address: not 0.0.0.0, loopback, multicast, class E or broadcast. */
+static int host_addr(const char *s, uint32_t *ip, struct berth_error *err)
+{
+	int r = ipam_parse_ip4(s, ip, err);
+	if (r < 0)
+		return r;
+	uint8_t a = (uint8_t)(*ip >> 24);
+	if (*ip == 0 || a == 127 || a >= 224)
+		return berth_errmsg(err, -EINVAL,
+				    "address %s cannot be a link end: want a unicast address (not 0.0.0.0, 127.x, multicast or broadcast)",
+				    s);
+	return 0;
+}
+
+/* Is ip already an end of another recorded link of container id (running or not)? */
+static int recorded_use(struct store *st, const char *id, uint32_t ip, const char *who,
+			struct berth_error *err)
+{
+	_cleanup_free_ struct p2p_rec *v = NULL;
+	size_t n = 0;
+	char a[16];
+	if (store_p2p_list(st, id[0] ? id : NULL, &v, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((!strcmp(v[i].a_id, id) && v[i].a_ip == ip) || (!strcmp(v[i].b_id, id) && v[i].b_ip == ip))
+			return berth_errmsg(err, -EADDRINUSE, "address %s is already in use in %s (link %s)",
+					    ip4_str(ip, a), who, v[i].name);
+	return 0;
+}
+
+static bool valid_link_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n &&
+	       s[0] != '-' && s[0] != '.';
 }
 
 int berth_p2p_create(struct berth_ctx *ctx, const struct berth_p2p_opts *o, char name[64],
@@ -138,9 +191,11 @@ int berth_p2p_create(struct berth_ctx *ctx, const struct berth_p2p_opts *o, char
 		return r;
 	if (!strcmp(o->a, "host"))
 		return berth_errmsg(err, -EINVAL, "the first end must be a container (the host may be the second)");
-	r = ipam_parse_ip4(o->a_addr, &p.a_ip, err);
+	if (o->name && *o->name && !valid_link_name(o->name))
+		return berth_errmsg(err, -EINVAL, "invalid link name \"%s\": want [a-zA-Z0-9][a-zA-Z0-9_.-]*", o->name);
+	r = host_addr(o->a_addr, &p.a_ip, err);
 	if (r >= 0)
-		r = ipam_parse_ip4(o->b_addr, &p.b_ip, err);
+		r = host_addr(o->b_addr, &p.b_ip, err);
 	if (r >= 0 && p.a_ip == p.b_ip)
 		r = berth_errmsg(err, -EINVAL, "both ends have the address %s", o->a_addr);
 	if (r >= 0 && o->mtu && (o->mtu < 68 || o->mtu > 65535))
@@ -151,6 +206,10 @@ int berth_p2p_create(struct berth_ctx *ctx, const struct berth_p2p_opts *o, char
 		r = end_open(ctx, st, o->b, &b, err);
 	if (r >= 0 && !strcmp(a.id, b.id))
 		r = berth_errmsg(err, -EINVAL, "both ends are container %s: a link joins two different containers", a.name);
+	if (r >= 0)
+		r = recorded_use(st, a.id, p.a_ip, a.name, err);
+	if (r >= 0)
+		r = recorded_use(st, b.id, p.b_ip, b.name, err);
 	if (r < 0)
 		goto out;
 	snprintf(p.a_id, sizeof(p.a_id), "%s", a.id);
@@ -255,12 +314,16 @@ int berth_p2p_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err)
 			snprintf(nb, sizeof(nb), "%s", c.name);
 			ctr_rec_clear(&c);
 		}
-		struct end e;
-		bool up = false;
-		if (end_open(ctx, st, v[i].a_id, &e, NULL) == 0) {
-			_cleanup_(nl_closep) struct nl *nl = NULL;
-			up = nl_open(&nl, e.netns_fd, NULL) == 0 && end_up(nl, v[i].a_if);
-			end_close(&e);
+		bool up = true;
+		const char *ids[] = {v[i].a_id, v[i].b_id}, *ifs[] = {v[i].a_if, v[i].b_if};
+		for (int k = 0; k < 2 && up; k++) {
+			struct end e;
+			up = false;
+			if (end_open(ctx, st, ids[k], &e, NULL) == 0) {
+				_cleanup_(nl_closep) struct nl *nl = NULL;
+				up = nl_open(&nl, e.netns_fd, NULL) == 0 && end_up(nl, ifs[k]);
+				end_close(&e);
+			}
 		}
 		json_array_append_new(a, json_pack(
 			"{s:s, s:s, s:i, s:b, s:[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]}",
@@ -309,4 +372,19 @@ void p2p_forget(struct berth_ctx *ctx, const char *container_id)
 		(void)unplumb(ctx, st, &v[i]);
 		(void)store_p2p_del(st, v[i].name, NULL);
 	}
+}
+
+void p2p_down(struct berth_ctx *ctx, const char *container_id, int netns_fd)
+{
+	struct store *st;
+	_cleanup_free_ struct p2p_rec *v = NULL;
+	size_t n = 0;
+	_cleanup_(nl_closep) struct nl *nl = NULL;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_p2p_list(st, container_id, &v, &n) < 0 || !n ||
+	    nl_open(&nl, netns_fd, NULL) < 0)
+		return;
+	/* Explicitly: whoever still holds the namespace open must not keep a
+	 * live wire to the peer. */
+	for (size_t i = 0; i < n; i++)
+		(void)nl_link_del(nl, !strcmp(v[i].a_id, container_id) ? v[i].a_if : v[i].b_if, NULL);
 }
