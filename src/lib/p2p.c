@@ -151,24 +151,30 @@ static int host_addr(const char *s, uint32_t *ip, struct berth_error *err)
 	uint8_t a = (uint8_t)(*ip >> 24);
 	if (*ip == 0 || a == 127 || a >= 224)
 		return berth_errmsg(err, -EINVAL,
-				    "address %s cannot be a link end: want a unicast address (not 0.0.0.0, 127.x, multicast or broadcast)",
+				    "address %s is not allowed as a link end: want a unicast address (not 0.0.0.0, 127.x, multicast or broadcast)",
 				    s);
 	return 0;
 }
 
-/* Is ip already an end of another recorded link of container id (running or not)? */
-static int recorded_use(struct store *st, const char *id, uint32_t ip, const char *who,
-			struct berth_error *err)
+/* Recorded links of container id (running or not, "" = the host): is ip
+ * already one of its ends, or peer already reached by one of them? */
+static int recorded_use(struct store *st, const char *id, uint32_t ip, uint32_t peer,
+			const char *who, struct berth_error *err)
 {
 	_cleanup_free_ struct p2p_rec *v = NULL;
 	size_t n = 0;
 	char a[16];
 	if (store_p2p_list(st, id[0] ? id : NULL, &v, &n) < 0)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((!strcmp(v[i].a_id, id) && v[i].a_ip == ip) || (!strcmp(v[i].b_id, id) && v[i].b_ip == ip))
+	for (size_t i = 0; i < n; i++) {
+		bool is_a = !strcmp(v[i].a_id, id), is_b = !strcmp(v[i].b_id, id);
+		if ((is_a && v[i].a_ip == ip) || (is_b && v[i].b_ip == ip))
 			return berth_errmsg(err, -EADDRINUSE, "address %s is already in use in %s (link %s)",
 					    ip4_str(ip, a), who, v[i].name);
+		if ((is_a && v[i].b_ip == peer) || (is_b && v[i].a_ip == peer))
+			return berth_errmsg(err, -EADDRINUSE, "%s already has a link to %s (link %s)", who,
+					    ip4_str(peer, a), v[i].name);
+	}
 	return 0;
 }
 
@@ -207,9 +213,9 @@ int berth_p2p_create(struct berth_ctx *ctx, const struct berth_p2p_opts *o, char
 	if (r >= 0 && !strcmp(a.id, b.id))
 		r = berth_errmsg(err, -EINVAL, "both ends are container %s: a link joins two different containers", a.name);
 	if (r >= 0)
-		r = recorded_use(st, a.id, p.a_ip, a.name, err);
+		r = recorded_use(st, a.id, p.a_ip, p.b_ip, a.name, err);
 	if (r >= 0)
-		r = recorded_use(st, b.id, p.b_ip, b.name, err);
+		r = recorded_use(st, b.id, p.b_ip, p.a_ip, b.name, err);
 	if (r < 0)
 		goto out;
 	snprintf(p.a_id, sizeof(p.a_id), "%s", a.id);
