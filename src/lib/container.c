@@ -23,6 +23,7 @@
 #include "firewall.h"
 #include "strbuf.h"
 #include "cgroup.h"
+#include "conntrack.h"
 #include "dns.h"
 #include "links.h"
 #include "p2p.h"
@@ -145,7 +146,8 @@ static int create_links(struct berth_ctx *ctx, const struct berth_run_opts *o, j
 	if (r >= 0)
 		r = publish_check(publish, expose, err);
 	const char *net = json_string_value(json_object_get(cfg, "network"));
-	if (r >= 0 && (json_array_size(publish) || o->publish_all) && strcmp(net, "bridge"))
+	if (r >= 0 && (json_array_size(publish) || o->publish_all) && strcmp(net, "bridge") &&
+	    !json_object_get(cfg, "network_id"))
 		return berth_errmsg(err, -EINVAL,
 				    "conflicting options: port publishing and the network mode \"%s\"", net);
 	if (r < 0 || !o->links || !o->links[0])
@@ -771,6 +773,10 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		if (r < 0 && !rc)
 			rc = r;
 	}
+	/* Flows NATed to or from these addresses must not outlive them. */
+	for (size_t i = 0; i < n; i++)
+		if (eps[i].ip)
+			(void)conntrack_forget(eps[i].ip);
 	if (store_begin(st, rc ? NULL : err) == 0) {
 		(void)store_port_del(st, c.id, NULL);
 		for (size_t i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "dns.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -42,8 +43,12 @@ static pid_t server_pid(struct berth_ctx *ctx, const char *id)
 	return (pid_t)pid;
 }
 
+/* hosts: "IP name shortid aliases" per address (IPv4 and IPv6); servers:
+ * "server=/name/" per name, so dnsmasq answers every query type for them
+ * itself (AAAA of an IPv4-only container: no data) and never sends the
+ * network's names upstream. */
 static int write_hosts(struct store *st, const struct net_rec *n, const char *path,
-		       struct berth_error *err)
+		       const char *servers, struct berth_error *err)
 {
 	_cleanup_free_ struct ep_rec *eps = NULL;
 	size_t ne = 0;
@@ -51,37 +56,49 @@ static int write_hosts(struct store *st, const struct net_rec *n, const char *pa
 	int r = store_endpoint_list(st, NULL, n->id, &eps, &ne);
 	if (r < 0)
 		return berth_err(err, r, "list endpoints");
+	char stmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(stmp, sizeof(stmp), "%s.tmp", servers);
 	_cleanup_fclose_ FILE *f = fopen(tmp, "we");
-	if (!f)
+	_cleanup_fclose_ FILE *sf = fopen(stmp, "we");
+	if (!f || !sf)
 		return berth_err(err, negerrno(), "write %s", tmp);
 	for (size_t i = 0; i < ne; i++) {
 		struct ctr_rec c;
-		char ip[16];
+		char ip[INET6_ADDRSTRLEN], names[512];
 		if (!eps[i].ip || store_container_get(st, eps[i].container_id, &c) < 0)
 			continue;
-		fprintf(f, "%s\t%s %.12s", ip4_str(eps[i].ip, ip), c.name, c.id);
+		size_t len = (size_t)snprintf(names, sizeof(names), "%s %.12s", c.name, c.id);
+		fprintf(sf, "server=/%s/\nserver=/%.12s/\n", c.name, c.id);
 		for (char *a = eps[i].aliases, *e; *a; a = *e ? e + 1 : e) {
 			e = strchrnul(a, ',');
-			fprintf(f, " %.*s", (int)(e - a), a);
+			if (len < sizeof(names))
+				len += (size_t)snprintf(names + len, sizeof(names) - len, " %.*s", (int)(e - a), a);
+			fprintf(sf, "server=/%.*s/\n", (int)(e - a), a);
 		}
-		fputc('\n', f);
+		fprintf(f, "%s\t%s\n", ip4_str(eps[i].ip, ip), names);
+		if (eps[i].has_ip6)
+			fprintf(f, "%s\t%s\n", inet_ntop(AF_INET6, &eps[i].ip6, ip, sizeof(ip)), names);
 		ctr_rec_clear(&c);
 	}
-	if (fflush(f) != 0 || rename(tmp, path) < 0)
+	if (fflush(f) != 0 || fflush(sf) != 0 || rename(tmp, path) < 0 || rename(stmp, servers) < 0)
 		return berth_err(err, negerrno(), "write %s", path);
+	(void)chmod(servers, 0644);
 	return 0;
 }
 
 static int server_start(struct berth_ctx *ctx, const struct net_rec *n, const char *dir,
 			struct berth_error *err)
 {
-	char gw[16], listen[64], pidfile[4200], hosts[4200];
+	char gw[16], listen[64], pidfile[4200], hosts[4200], servers[4200];
 	snprintf(listen, sizeof(listen), "--listen-address=%s", ip4_str(n->gateway, gw));
 	snprintf(pidfile, sizeof(pidfile), "--pid-file=%s/dnsmasq.pid", dir);
 	snprintf(hosts, sizeof(hosts), "--addn-hosts=%s/hosts", dir);
+	snprintf(servers, sizeof(servers), "--servers-file=%s/servers", dir);
+	/* An internal network reaches nothing outside, its names included. */
 	char *argv[] = {"dnsmasq", "--conf-file=/dev/null", pidfile, listen, "--bind-interfaces",
-			"--no-hosts", hosts, "--no-negcache", "--port=53", NULL};
+			"--no-hosts", hosts, servers, "--no-negcache", "--port=53",
+			n->internal ? "--no-resolv" : NULL, NULL};
 	pid_t pid;
 	int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
 	if (rc != 0)
@@ -106,13 +123,14 @@ int dns_update(struct berth_ctx *ctx, const char *network_id, struct berth_error
 		return 0;
 	_cleanup_free_ char *dir = net_path(ctx, n.id, NULL);
 	_cleanup_free_ char *hosts = net_path(ctx, n.id, "hosts");
-	if (!dir || !hosts)
+	_cleanup_free_ char *servers = net_path(ctx, n.id, "servers");
+	if (!dir || !hosts || !servers)
 		return berth_err(err, -ENOMEM, "dns");
 	/* dnsmasq re-reads the file as an unprivileged user after SIGHUP. */
 	if (mkdir_p(dir, 0755) < 0)
 		return berth_err(err, negerrno(), "create %s", dir);
 	(void)chmod(ctx->run_root, 0711);
-	r = write_hosts(st, &n, hosts, err);
+	r = write_hosts(st, &n, hosts, servers, err);
 	if (r < 0)
 		return r;
 	(void)chmod(hosts, 0644);
@@ -133,7 +151,7 @@ void dns_stop(struct berth_ctx *ctx, const char *network_id)
 	_cleanup_free_ char *dir = net_path(ctx, network_id, NULL);
 	if (dir) {
 		char p[4200];
-		const char *leaves[] = {"hosts", "hosts.tmp", "dnsmasq.pid"};
+		const char *leaves[] = {"hosts", "hosts.tmp", "servers", "servers.tmp", "dnsmasq.pid"};
 		for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
 			snprintf(p, sizeof(p), "%s/%s", dir, leaves[i]);
 			(void)unlink(p);

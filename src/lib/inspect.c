@@ -2,6 +2,7 @@
 /* Docker-shaped inspect documents for containers and networks. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -47,6 +48,11 @@ static json_t *ep_json(const struct net_rec *n, const struct ep_rec *e)
 	return o;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Docker's .NetworkSettings.Ports: every exposed port, null when not
  * published, else its host bindings. */
 static json_t *ports_json(struct store *st, const struct ctr_rec *c)
@@ -71,7 +77,23 @@ static json_t *ports_json(struct store *st, const struct ctr_rec *c)
 		json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", pv[i].host_ip,
 						      "HostPort", hp));
 	}
-	return ports;
+	/* Sorted keys, as Go's encoding of a map. */
+	const char **keys = calloc(json_object_size(ports) + 1, sizeof(*keys));
+	size_t nk = 0;
+	const char *k;
+	json_t *val;
+	json_object_foreach(ports, k, val)
+		if (keys)
+			keys[nk++] = k;
+	if (!keys)
+		return ports;
+	qsort(keys, nk, sizeof(*keys), cmp_str);
+	json_t *sorted = json_object();
+	for (i = 0; i < nk; i++)
+		json_object_set(sorted, keys[i], json_object_get(ports, keys[i]));
+	free(keys);
+	json_decref(ports);
+	return sorted;
 }
 
 int berth_container_ports(struct berth_ctx *ctx, const char *ref, json_t **out,
@@ -187,8 +209,9 @@ static json_t *container_json(struct berth_ctx *ctx, struct store *st, const str
 	const char *other = NULL;
 	enum net_mode mode = container_net_mode(c, &other);
 	char nm[128];
+	const char *netname = json_string_value(json_object_get(c->config, "network_name"));
 	snprintf(nm, sizeof(nm), "%s%s",
-		 mode == NET_BRIDGE ? "bridge" : mode == NET_NONE ? "none" : mode == NET_HOST ? "host" : "container:",
+		 mode == NET_BRIDGE ? (netname ? netname : "bridge") : mode == NET_NONE ? "none" : mode == NET_HOST ? "host" : "container:",
 		 mode == NET_CONTAINER && other ? other : "");
 	const char *hn = json_string_value(json_object_get(c->config, "hostname"));
 	char short_id[13];
@@ -307,6 +330,13 @@ int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *
 			json_object_set_new(cfg, "IPRange", json_string(cidr4_str(nets[i].range, rng)));
 		json_t *ipam_cfg = json_array();
 		json_array_append_new(ipam_cfg, cfg);
+		if (nets[i].has_v6) {
+			char a6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN], sub6[INET6_ADDRSTRLEN + 4];
+			inet_ntop(AF_INET6, &nets[i].subnet6.addr, a6, sizeof(a6));
+			inet_ntop(AF_INET6, &nets[i].gateway6, g6, sizeof(g6));
+			snprintf(sub6, sizeof(sub6), "%s/%u", a6, nets[i].subnet6.len);
+			json_array_append_new(ipam_cfg, json_pack("{s:s, s:s}", "Subnet", sub6, "Gateway", g6));
+		}
 		json_t *ctrs = json_object();
 		_cleanup_free_ struct ep_rec *eps = NULL;
 		size_t ne = 0;

@@ -121,6 +121,9 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 	for (size_t i = 0; i < m->n_nets; i++)
 		strbuf_printf(b, "add element inet berth same { \"%s\" . \"%s\" }\n", m->nets[i].bridge,
 			m->nets[i].bridge);
+	set_begin(b, "inet", "subnets4", "type ipv4_addr; flags interval;");
+	for (size_t i = 0; i < m->n_nets; i++)
+		strbuf_printf(b, "add element inet berth subnets4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
 	set_begin(b, "inet", "masq4", "type ipv4_addr; flags interval;");
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade)
@@ -158,6 +161,10 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 			hooks[i][0], hooks[i][1], hooks[i][0], hooks[i][0], hooks[i][0], hooks[i][0],
 			hooks[i][0]);
 	strbuf_printf(b,
+		"add chain inet berth dnatmark { type filter hook prerouting priority -99; policy accept; }\n"
+		"flush chain inet berth dnatmark\n"
+		"add rule inet berth dnatmark ct status dnat meta mark set meta mark | " BERTH_MARK "\n");
+	strbuf_printf(b,
 		"add rule inet berth forward jump user\n"
 		/* published ports are reachable from everywhere, other bridges too */
 		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
@@ -168,12 +175,14 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add rule inet berth forward oifname @internal iifname . oifname != @same drop\n"
 		"add rule inet berth forward oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
 		"add rule inet berth forward iifname @bridges accept\n"
+		/* nothing else gets in: unpublished ports are not reachable by routing */
+		"add rule inet berth forward oifname @bridges drop\n"
 		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n"
 		/* 127.0.0.1:port from the host (with route_localnet on the bridge) */
 		"add rule inet berth postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
 		/* hairpin: a container reaching a published port through the host
 		 * must get the answer back through the host too */
-		"add rule inet berth postrouting iifname @bridges oifname @bridges ct status dnat masquerade\n");
+		"add rule inet berth postrouting oifname @bridges ct status dnat ip saddr @subnets4 masquerade\n");
 }
 
 static void bridge_table(struct strbuf *b, const struct fw_model *m)
@@ -196,6 +205,9 @@ static void bridge_table(struct strbuf *b, const struct fw_model *m)
 	strbuf_printf(b,
 		"add rule bridge berth forward iifname != @icc_off_ports accept\n"
 		"add rule bridge berth forward ether type arp accept\n"
+		/* published ports reached through the host and bridged back
+		 * (br_netfilter): marked by inet berth's dnatmark chain */
+		"add rule bridge berth forward meta mark & " BERTH_MARK " == " BERTH_MARK " accept\n"
 		/* client -> server:port, and the server's answers from that port */
 		"add rule bridge berth forward ip saddr . ip daddr . meta l4proto . th dport @links accept\n"
 		"add rule bridge berth forward ip daddr . ip saddr . meta l4proto . th sport @links accept\n"
@@ -273,6 +285,8 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 			    "delete chain inet berth prerouting\n"
 			    "add chain inet berth output\nflush chain inet berth output\n"
 			    "delete chain inet berth output\n"
+			    "add chain inet berth dnatmark\nflush chain inet berth dnatmark\n"
+			    "delete chain inet berth dnatmark\n"
 			    "table bridge berth\ndelete table bridge berth\n");
 	}
 	compat_forward(&b, n, "ip", m);

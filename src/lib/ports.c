@@ -87,6 +87,8 @@ int port_spec_parse(const char *s, struct port_spec *out, struct berth_error *er
 		p.family = AF_INET6;
 		p.host_ip_set = true;
 		rest = end + 2;
+		if (!strchr(rest, ':'))
+			return bad(err, s, "want [IPv6]:hostPort:containerPort or [IPv6]::containerPort");
 	} else {
 		char *c1 = strchr(buf, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
