@@ -56,6 +56,35 @@ static int write_hosts(struct store *st, const struct net_rec *n, const char *pa
 	int r = store_endpoint_list(st, NULL, n->id, &eps, &ne);
 	if (r < 0)
 		return berth_err(err, r, "list endpoints");
+	/* A container on this network that is also on others asks this
+	 * network's server (its first) for their names too: answer the names
+	 * of those networks as well, with their addresses there. */
+	for (size_t i = 0, base = ne; i < base; i++) {
+		_cleanup_free_ struct ep_rec *mine = NULL;
+		size_t nm = 0;
+		if (!eps[i].ip || store_endpoint_list(st, eps[i].container_id, NULL, &mine, &nm) < 0)
+			continue;
+		for (size_t j = 0; j < nm; j++) {
+			_cleanup_free_ struct ep_rec *other = NULL;
+			size_t no = 0;
+			bool seen = !strcmp(mine[j].network_id, n->id);
+			for (size_t k = base; k < ne && !seen; k++)
+				seen = !strcmp(eps[k].network_id, mine[j].network_id);
+			if (seen || store_endpoint_list(st, NULL, mine[j].network_id, &other, &no) < 0)
+				continue;
+			struct ep_rec *grown = realloc(eps, (ne + no) * sizeof(*eps));
+			if (!grown)
+				break;
+			eps = grown;
+			for (size_t k = 0; k < no; k++) {
+				bool dup = false;
+				for (size_t q = 0; q < ne && !dup; q++)
+					dup = !strcmp(eps[q].container_id, other[k].container_id);
+				if (!dup)
+					eps[ne++] = other[k];
+			}
+		}
+	}
 	char stmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	snprintf(stmp, sizeof(stmp), "%s.tmp", servers);

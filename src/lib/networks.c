@@ -236,6 +236,20 @@ int berth_network_create(struct berth_ctx *ctx, const struct berth_network_opts 
 	return 0;
 }
 
+/* Names change on the network and on every other network of the container
+ * (their servers also answer for its networks' names). */
+static int dns_refresh(struct berth_ctx *ctx, struct store *st, const char *ctr_id,
+		       const char *net_id, struct berth_error *err)
+{
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	int r = dns_update(ctx, net_id, err);
+	if (store_endpoint_list(st, ctr_id, NULL, &eps, &n) == 0)
+		for (size_t i = 0; r >= 0 && i < n; i++)
+			r = dns_update(ctx, eps[i].network_id, err);
+	return r;
+}
+
 static int get_net(struct store *st, const char *ref, struct net_rec *n, struct berth_error *err)
 {
 	int r = store_network_get(st, ref, n);
@@ -364,7 +378,7 @@ int berth_network_connect(struct berth_ctx *ctx, const char *net, const char *ct
 	} else {
 		r = firewall_sync(ctx, err);
 		if (r >= 0)
-			r = dns_update(ctx, n.id, err);
+			r = dns_refresh(ctx, st, c.id, n.id, err);
 	}
 	ctr_rec_clear(&c);
 	return r;
@@ -396,7 +410,7 @@ int berth_network_disconnect(struct berth_ctx *ctx, const char *net, const char 
 	if (r >= 0)
 		r = firewall_sync(ctx, err);
 	if (r >= 0)
-		r = dns_update(ctx, n.id, err);
+		r = dns_refresh(ctx, st, c.id, n.id, err);
 	ctr_rec_clear(&c);
 	return r;
 }
