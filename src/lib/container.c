@@ -197,6 +197,8 @@ static int create_isolation(const struct berth_run_opts *o, json_t *cfg, struct 
 		if (r >= 0 && swap > 0 && swap < mem)
 			r = berth_errmsg(err, -EINVAL, "Minimum memoryswap limit should be larger than memory limit");
 	}
+	if (r >= 0 && mem && !o->memory_swap)
+		swap = 2 * mem; /* Docker: as much swap as memory by default */
 	double cpus = 0;
 	if (r >= 0 && o->cpus) {
 		char *end;

@@ -189,7 +189,21 @@ static void host_isolation(json_t *host, json_t *cfg)
 	json_int_t pids = json_integer_value(json_object_get(cfg, "pids_limit"));
 	json_object_set_new(host, "PidsLimit", pids ? json_integer(pids) : json_null());
 	json_object_set(host, "Binds", json_object_get(cfg, "volumes") ?: json_null());
-	json_object_set(host, "Tmpfs", json_object_get(cfg, "tmpfs") ?: json_null());
+	json_t *tmpfs = json_object_get(cfg, "tmpfs"), *t;
+	size_t i;
+	if (json_array_size(tmpfs)) {
+		/* Docker's shape: {"/path": "options"} */
+		json_t *map = json_object();
+		json_array_foreach(tmpfs, i, t) {
+			const char *v = json_string_value(t), *colon = strchr(v, ':');
+			char path[4096];
+			snprintf(path, sizeof(path), "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+			json_object_set_new(map, path, json_string(colon ? colon + 1 : ""));
+		}
+		json_object_set_new(host, "Tmpfs", map);
+	} else {
+		json_object_set_new(host, "Tmpfs", json_null());
+	}
 	json_object_set_new(host, "ReadonlyRootfs", json_boolean(json_is_true(json_object_get(cfg, "read_only"))));
 	json_object_set_new(host, "PidMode", json_string(json_is_true(json_object_get(cfg, "pid_host")) ? "host" : ""));
 	json_object_set_new(host, "IpcMode", json_string(json_is_true(json_object_get(cfg, "ipc_host")) ? "host" : "private"));

@@ -27,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -323,6 +324,10 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
 			strbuf_printf(&b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
 				sets[i].name, sets[i].type, sets[i].name);
+		/* Neighbour advertisements: the target must be the port's own
+		 * address (its global one, or its link-local one from its MAC). */
+		strbuf_printf(&b, "add set bridge berth-guard nd6 { typeof iifname . @th,64,128; }\n"
+				  "flush set bridge berth-guard nd6\n");
 		for (size_t i = 0; i < m->n_guards; i++) {
 			const struct fw_guard *g = &m->guards[i];
 			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
@@ -335,12 +340,27 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 			if (g->has_ip6)
 				strbuf_printf(&b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
 					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
+			uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
+					  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
+			for (int k = 0; k < 2; k++) {
+				const uint8_t *a = k ? g->ip6.s6_addr : ll;
+				if (k && !g->has_ip6)
+					continue;
+				strbuf_printf(&b, "add element bridge berth-guard nd6 { \"%s\" . 0x", g->ifname);
+				for (int j = 0; j < 16; j++)
+					strbuf_printf(&b, "%02x", a[j]);
+				strbuf_printf(&b, " }\n");
+			}
 		}
 		strbuf_printf(&b,
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
+			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
+			 * would slip past the checks below) or other protocols */
+			"add rule bridge berth-guard prerouting ether type != { ip, ip6, arp } drop\n"
 			"add rule bridge berth-guard prerouting iifname . ether saddr != @macs drop\n"
 			"add rule bridge berth-guard prerouting ether type arp iifname . arp saddr ether . arp saddr ip != @addr4 drop\n"
 			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr != @addr4 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip6 icmpv6 type nd-neighbor-advert iifname . @th,64,128 != @nd6 drop\n"
 			"add rule bridge berth-guard prerouting ether type ip6 ip6 saddr { ::, fe80::/10 } accept\n"
 			"add rule bridge berth-guard prerouting ether type ip6 iifname . ip6 saddr != @addr6 drop\n");
 	}

@@ -134,12 +134,14 @@ int sec_from_config(json_t *cfg, struct sec_spec *out, struct berth_error *err)
 	return 0;
 }
 
-static int load_seccomp(uint64_t caps, struct berth_error *err)
+static int load_seccomp(uint64_t caps, bool nnp, struct berth_error *err)
 {
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
 	if (!f)
 		return berth_errmsg(err, -ENOMEM, "seccomp: init failed");
-	int r = 0;
+	/* libseccomp would set no_new_privs itself; we may load without it
+	 * (still holding CAP_SYS_ADMIN), so no-new-privileges:false holds. */
+	int r = seccomp_attr_set(f, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0);
 	for (size_t i = 0; i < sizeof(blocked) / sizeof(blocked[0]) && r >= 0; i++) {
 		if (blocked[i].cap >= 0 && (caps & (1ull << blocked[i].cap)))
 			continue; /* the capability was given: so is the call */
@@ -159,7 +161,7 @@ int sec_apply(const struct sec_spec *s, struct berth_error *err)
 	if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_err(err, -errno, "no_new_privs");
 	if (s->seccomp) {
-		int r = load_seccomp(s->caps, err);
+		int r = load_seccomp(s->caps, s->no_new_privs, err);
 		if (r < 0)
 			return r;
 	}
@@ -169,7 +171,8 @@ int sec_apply(const struct sec_spec *s, struct berth_error *err)
 	for (int c = 0; c <= CAP_LAST_CAP; c++)
 		if (s->caps & (1ull << c))
 			capng_update(CAPNG_ADD,
-				     CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_INHERITABLE | CAPNG_BOUNDING_SET,
+				     /* no inheritable set, as Docker since CVE-2022-24769 */
+				     CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 				     (unsigned)c);
 	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 		return berth_errmsg(err, -EPERM, "apply capabilities failed");
