@@ -10,6 +10,8 @@ dir=$(./scripts/build.sh "$@") || exit 1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The forked monitor ends with _exit(); leak checks run on the unit tests.
 export ASAN_OPTIONS=detect_leaks=0
+# Sanitized builds run slower: give each e2e test more time.
+export E2E_TIMEOUT=${E2E_TIMEOUT:-300}
 passed=0 failed=0 skipped=0
 
 ASAN_OPTIONS=detect_leaks=1 meson test -C "$dir" --suite unit --print-errorlogs >"$dir/unit.log" 2>&1
