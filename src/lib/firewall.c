@@ -274,7 +274,7 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 		r = be->apply(&m, err);
 		if (r < 0)
 			r = berth_err_wrap(err, r, "firewall (%s)", be->name);
-		else if (be != &fw_backend_none)
+		else if (be == &fw_backend_iptables) /* nft's apply includes it */
 			r = nft_apply_guard(&m, err);
 	}
 	free(mb.nets);

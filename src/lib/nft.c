@@ -265,6 +265,66 @@ static void compat_forward(struct strbuf *b, struct nft_ctx *n, const char *fami
 		strbuf_printf(b, "insert rule %s filter FORWARD counter jump BERTH-FORWARD\n", family);
 }
 
+/* table bridge berth-guard: frames from a guarded port must carry its MAC,
+ * and its IPv4 / IPv6 address (ARP: as sender; neighbour advertisements:
+ * as target); link-local IPv6 and the unspecified address pass. */
+static void guard_rules(struct strbuf *b, const struct fw_model *m)
+{
+	if (!m->n_guards) {
+		strbuf_printf(b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
+	} else {
+		strbuf_printf(b, "add table bridge berth-guard\n"
+			    "add chain bridge berth-guard prerouting { type filter hook prerouting priority -300; policy accept; }\n"
+			    "flush chain bridge berth-guard prerouting\n");
+		struct {
+			const char *name, *type;
+		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
+			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"}};
+		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+			strbuf_printf(b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
+				sets[i].name, sets[i].type, sets[i].name);
+		/* Neighbour advertisements: the target must be the port's own
+		 * address (its global one, or its link-local one from its MAC). */
+		strbuf_printf(b, "add set bridge berth-guard nd6 { typeof iifname . @th,64,128; }\n"
+				  "flush set bridge berth-guard nd6\n");
+		for (size_t i = 0; i < m->n_guards; i++) {
+			const struct fw_guard *g = &m->guards[i];
+			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
+			mac_str(g->mac, mac);
+			ip4_str(g->ip, ip);
+			strbuf_printf(b, "add element bridge berth-guard guarded { \"%s\" }\n"
+				    "add element bridge berth-guard macs { \"%s\" . %s }\n"
+				    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
+				g->ifname, g->ifname, mac, g->ifname, mac, ip);
+			if (g->has_ip6)
+				strbuf_printf(b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
+					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
+			uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
+					  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
+			for (int k = 0; k < 2; k++) {
+				const uint8_t *a = k ? g->ip6.s6_addr : ll;
+				if (k && !g->has_ip6)
+					continue;
+				strbuf_printf(b, "add element bridge berth-guard nd6 { \"%s\" . 0x", g->ifname);
+				for (int j = 0; j < 16; j++)
+					strbuf_printf(b, "%02x", a[j]);
+				strbuf_printf(b, " }\n");
+			}
+		}
+		strbuf_printf(b,
+			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
+			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
+			 * would slip past the checks below) or other protocols */
+			"add rule bridge berth-guard prerouting ether type != { ip, ip6, arp } drop\n"
+			"add rule bridge berth-guard prerouting iifname . ether saddr != @macs drop\n"
+			"add rule bridge berth-guard prerouting ether type arp iifname . arp saddr ether . arp saddr ip != @addr4 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr != @addr4 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip6 icmpv6 type nd-neighbor-advert iifname . @th,64,128 != @nd6 drop\n"
+			"add rule bridge berth-guard prerouting ether type ip6 ip6 saddr { ::, fe80::/10 } accept\n"
+			"add rule bridge berth-guard prerouting ether type ip6 iifname . ip6 saddr != @addr6 drop\n");
+	}
+}
+
 static int nft_apply(const struct fw_model *m, struct berth_error *err)
 {
 	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *n = NULL;
@@ -292,6 +352,7 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	}
 	compat_forward(&b, n, "ip", m);
 	compat_forward(&b, n, "ip6", m);
+	guard_rules(&b, m); /* anti-spoofing, in the same transaction */
 	if (b.oom) {
 		free(b.p);
 		return berth_err(err, -ENOMEM, "nftables ruleset");
@@ -301,9 +362,6 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	return r;
 }
 
-/* table bridge berth-guard: frames from a guarded port must carry its MAC,
- * and its IPv4 / IPv6 address (ARP: as sender); link-local IPv6 and the
- * unspecified address (neighbour discovery) pass. */
 int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 {
 	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *n = NULL;
@@ -311,59 +369,7 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 	if (r < 0)
 		return r;
 	struct strbuf b = {0};
-	if (!m->n_guards) {
-		strbuf_printf(&b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
-	} else {
-		strbuf_printf(&b, "add table bridge berth-guard\n"
-			    "add chain bridge berth-guard prerouting { type filter hook prerouting priority -300; policy accept; }\n"
-			    "flush chain bridge berth-guard prerouting\n");
-		struct {
-			const char *name, *type;
-		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
-			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"}};
-		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
-			strbuf_printf(&b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
-				sets[i].name, sets[i].type, sets[i].name);
-		/* Neighbour advertisements: the target must be the port's own
-		 * address (its global one, or its link-local one from its MAC). */
-		strbuf_printf(&b, "add set bridge berth-guard nd6 { typeof iifname . @th,64,128; }\n"
-				  "flush set bridge berth-guard nd6\n");
-		for (size_t i = 0; i < m->n_guards; i++) {
-			const struct fw_guard *g = &m->guards[i];
-			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
-			mac_str(g->mac, mac);
-			ip4_str(g->ip, ip);
-			strbuf_printf(&b, "add element bridge berth-guard guarded { \"%s\" }\n"
-				    "add element bridge berth-guard macs { \"%s\" . %s }\n"
-				    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
-				g->ifname, g->ifname, mac, g->ifname, mac, ip);
-			if (g->has_ip6)
-				strbuf_printf(&b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
-					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
-			uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
-					  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
-			for (int k = 0; k < 2; k++) {
-				const uint8_t *a = k ? g->ip6.s6_addr : ll;
-				if (k && !g->has_ip6)
-					continue;
-				strbuf_printf(&b, "add element bridge berth-guard nd6 { \"%s\" . 0x", g->ifname);
-				for (int j = 0; j < 16; j++)
-					strbuf_printf(&b, "%02x", a[j]);
-				strbuf_printf(&b, " }\n");
-			}
-		}
-		strbuf_printf(&b,
-			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
-			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
-			 * would slip past the checks below) or other protocols */
-			"add rule bridge berth-guard prerouting ether type != { ip, ip6, arp } drop\n"
-			"add rule bridge berth-guard prerouting iifname . ether saddr != @macs drop\n"
-			"add rule bridge berth-guard prerouting ether type arp iifname . arp saddr ether . arp saddr ip != @addr4 drop\n"
-			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr != @addr4 drop\n"
-			"add rule bridge berth-guard prerouting ether type ip6 icmpv6 type nd-neighbor-advert iifname . @th,64,128 != @nd6 drop\n"
-			"add rule bridge berth-guard prerouting ether type ip6 ip6 saddr { ::, fe80::/10 } accept\n"
-			"add rule bridge berth-guard prerouting ether type ip6 iifname . ip6 saddr != @addr6 drop\n");
-	}
+	guard_rules(&b, m);
 	if (b.oom) {
 		free(b.p);
 		return berth_err(err, -ENOMEM, "nftables guard");
