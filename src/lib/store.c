@@ -14,6 +14,9 @@ struct store {
 	sqlite3 *db;
 };
 
+#define STORE_VERSION 1
+#define STORE_VERSION_STR "1"
+
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS networks ("
 	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, driver TEXT NOT NULL,"
@@ -56,6 +59,14 @@ static int sql_err(struct store *s, struct berth_error *err, const char *what)
 	return berth_errmsg(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
 int store_open(struct store **out, const char *path, struct berth_error *err)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -76,8 +87,29 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 			  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			  "PRAGMA foreign_keys=ON;",
 			  NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		/* The layout has a version: a store from another one is refused
+		 * by name rather than misread. */
+		int version = -1, tables = -1;
+		sqlite3_stmt *st = prep(s, "PRAGMA user_version");
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		st = prep(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			tables = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		if (tables > 0 && version != STORE_VERSION) {
+			int r = berth_errmsg(err, -EPROTO,
+					     "store %s has layout version %d, this berth uses %d: remove it (and berth's containers) to start afresh",
+					     path, version, STORE_VERSION);
+			store_close(s);
+			return r;
+		}
 		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+		if (rc == SQLITE_OK && tables <= 0)
+			rc = sqlite3_exec(s->db, "PRAGMA user_version = " STORE_VERSION_STR, NULL, NULL, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		int r = sql_err(s, err, path);
 		store_close(s);
@@ -123,13 +155,6 @@ void store_rollback(struct store *s)
 static void finalizep(sqlite3_stmt **st) { sqlite3_finalize(*st); }
 #define _cleanup_stmt_ _cleanup_(finalizep)
 
-static sqlite3_stmt *prep(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	return st;
-}
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
