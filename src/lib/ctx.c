@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -201,4 +202,28 @@ void strv_free(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
+}
+
+int ctx_lock(struct berth_ctx *ctx)
+{
+	char path[4096];
+	if (mkdir_p(ctx->run_root, 0711) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sync.lock", ctx->run_root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+void ctx_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
 }

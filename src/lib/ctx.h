@@ -26,6 +26,13 @@ void ctx_release_handles(struct berth_ctx *ctx);
 char *ctx_run_path(struct berth_ctx *ctx, const char *id, const char *leaf);
 char *ctx_state_path(struct berth_ctx *ctx, const char *id, const char *leaf);
 
+/* Serialise "read the store, make the kernel match it" steps (firewall,
+ * DNS) between concurrent berth commands, so an older view never lands
+ * after a newer one. Returns an fd to pass to ctx_unlock (-1 if locking is
+ * unavailable: then unserialised). */
+int ctx_lock(struct berth_ctx *ctx);
+void ctx_unlock(int fd);
+
 /* mkdir -p with mode. */
 int mkdir_p(const char *path, mode_t mode);
 /* Current UTC time in Docker's RFC 3339 form with nanoseconds. */

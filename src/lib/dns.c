@@ -141,7 +141,19 @@ static int server_start(struct berth_ctx *ctx, const struct net_rec *n, const ch
 	return 0;
 }
 
+static int dns_update_locked(struct berth_ctx *ctx, const char *network_id,
+			     struct berth_error *err);
+
 int dns_update(struct berth_ctx *ctx, const char *network_id, struct berth_error *err)
+{
+	int lock = ctx_lock(ctx);
+	int r = dns_update_locked(ctx, network_id, err);
+	ctx_unlock(lock);
+	return r;
+}
+
+static int dns_update_locked(struct berth_ctx *ctx, const char *network_id,
+			     struct berth_error *err)
 {
 	struct store *st;
 	struct net_rec n;

@@ -231,7 +231,17 @@ static int collect_links(struct store *st, const struct net_rec *nets, size_t n_
 	return r;
 }
 
+static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err);
+
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
+{
+	int lock = ctx_lock(ctx);
+	int r = firewall_sync_locked(ctx, err);
+	ctx_unlock(lock);
+	return r;
+}
+
+static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 {
 	const struct fw_backend *be;
 	struct store *st;
