@@ -776,9 +776,12 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 			rc = r;
 	}
 	/* Flows NATed to or from these addresses must not outlive them. */
+	bool released = false;
 	for (size_t i = 0; i < n; i++)
-		if (eps[i].ip)
+		if (eps[i].ip) {
 			(void)conntrack_forget(eps[i].ip);
+			released = true;
+		}
 	if (store_begin(st, rc ? NULL : err) == 0) {
 		(void)store_port_del(st, c.id, NULL);
 		for (size_t i = 0; i < n; i++) {
@@ -788,9 +791,11 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		}
 		(void)store_commit(st, NULL);
 	}
-	if (n) /* links, icc ports and names of these endpoints go */
+	/* Links, icc ports, published ports and names of these endpoints go
+	 * (a second teardown, e.g. rm after the monitor's, has nothing to do). */
+	if (released)
 		(void)firewall_sync(ctx, NULL);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; released && i < n; i++)
 		(void)dns_update(ctx, eps[i].network_id, NULL);
 	ctr_rec_clear(&c);
 	return rc;
