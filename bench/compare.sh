@@ -1,0 +1,194 @@
+#!/bin/bash
+# Benchmark part 4: the same latency figures for the systems berth is compared
+# with, where they are installed: `compare.sh cni|docker|podman` (each in its own
+# sandbox). Where one is missing or cannot run here, it says "skipped: ..." and
+# succeeds. Run by bench/run.sh.
+#
+#  cni     the CNI reference plugins (bridge + host-local + portmap), driven
+#          directly with CNI_COMMAND=ADD/DEL and the config on stdin, the way a
+#          runtime calls them: network only, so compare with berth's network share.
+#  docker  a dockerd of our own inside the sandbox (state under its tmpfs),
+#          `docker run -d` / `docker rm -f` of a busybox image imported from
+#          busybox-static. Never the machine's own dockerd.
+#  podman  podman with storage and config inside the sandbox, same image.
+set -eu
+PART=compare
+. "$(dirname "$0")/lib.sh"
+what=$1
+CNI_DIR=${CNI_DIR:-/usr/lib/cni}
+
+skip() {
+	md "skipped: $*"
+	md ""
+	say "$what skipped: $*"
+	fig "$what.skipped" 1
+	exit 0
+}
+
+# Decide before making a sandbox whether there is anything to run.
+if [ -z "${BENCH_SANDBOX:-}" ]; then
+	case $what in
+	cni) md "### CNI reference plugins (bridge + host-local + portmap, $CNI_DIR)" ;;
+	docker) md "### Docker (dockerd)" ;;
+	podman) md "### Podman" ;;
+	*) echo "usage: $0 cni|docker|podman" >&2; exit 2 ;;
+	esac
+	md ""
+	case $what in
+	cni) for p in bridge host-local portmap; do [ -x "$CNI_DIR/$p" ] || skip "not installed (no $CNI_DIR/$p)"; done ;;
+	docker) command -v dockerd >/dev/null && command -v docker >/dev/null || skip "not installed (no dockerd)" ;;
+	podman) command -v podman >/dev/null || skip "not installed" ;;
+	esac
+fi
+sandbox "$@"
+
+# A busybox image (sleep) for docker and podman, from busybox-static.
+rootfs_tar() {
+	local bb r=/run/b/rootfs
+	bb=$(command -v busybox) || return 1
+	mkdir -p $r/bin $r/etc $r/proc $r/sys $r/dev $r/tmp
+	cp "$bb" $r/bin/busybox
+	for a in sh sleep true; do ln -sf busybox "$r/bin/$a"; done
+	tar -C $r -cf /run/b/rootfs.tar .
+}
+
+cni() {
+	local conf=/run/b/bridge.json
+	cat >$conf <<-'EOF'
+	{"cniVersion": "1.0.0", "name": "bench", "type": "bridge", "bridge": "cni0",
+	 "isGateway": true, "ipMasq": true, "hairpinMode": true,
+	 "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]],
+	          "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "/run/b/cni-ipam"}}
+	EOF
+	export CNI_PATH=$CNI_DIR CNI_IFNAME=eth0
+	portmap_conf() {
+		printf '{"cniVersion": "1.0.0", "name": "bench", "type": "portmap", "snat": true,
+		 "capabilities": {"portMappings": true},
+		 "runtimeConfig": {"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]},
+		 "prevResult": %s}' "$1"
+	}
+	# One container's network: netns, ADD (bridge, then portmap if $1), DEL
+	# in reverse order, netns gone. Times in $key.{ns,add,del}.
+	local key i t0 t1 t2 t3 t4 res
+	for mode in bridge portmap; do
+		key=cni.$mode
+		: >/run/b/$key.add
+		: >/run/b/$key.del
+		: >/run/b/$key.ns
+		for i in $(seq 0 "$RUNS"); do # round 0 warms up and is not counted
+			export CNI_CONTAINERID=bench$i CNI_NETNS=/run/netns/c$i
+			t0=$(us)
+			ip netns add c$i
+			t1=$(us)
+			res=$(CNI_COMMAND=ADD "$CNI_DIR/bridge" <$conf) || { echo "$res" >&2; return 1; }
+			if [ $mode = portmap ]; then
+				portmap_conf "$res" | CNI_COMMAND=ADD "$CNI_DIR/portmap" >/dev/null || return 1
+			fi
+			t2=$(us)
+			if [ $mode = portmap ]; then
+				portmap_conf "$res" | CNI_COMMAND=DEL "$CNI_DIR/portmap" >/dev/null || return 1
+			fi
+			CNI_COMMAND=DEL "$CNI_DIR/bridge" <$conf >/dev/null || return 1
+			t3=$(us)
+			ip netns del c$i
+			t4=$(us)
+			[ "$i" = 0 ] && continue
+			echo $((t2 - t1)) >>/run/b/$key.add
+			echo $((t3 - t2)) >>/run/b/$key.del
+			echo $((t1 - t0 + t4 - t3)) >>/run/b/$key.ns
+		done
+	done
+	md "Network only (no process is started): compare with berth's network share above."
+	md ""
+	md "| setup | operation | median (ms) | p99 (ms) | min (ms) | max (ms) | n |"
+	md "|---|---|---:|---:|---:|---:|---:|"
+	for mode in bridge portmap; do
+		label="bridge + host-local"
+		[ $mode = portmap ] && label="bridge + host-local + portmap (8080:80)"
+		for op in add del ns; do
+			read -r med p99 min max n <<<"$(stats /run/b/cni.$mode.$op)"
+			fig "cni.$mode.$op.median" "$med"
+			fig "cni.$mode.$op.p99" "$p99"
+			o="ADD"
+			[ $op = del ] && o="DEL"
+			[ $op = ns ] && o="ip netns add + del"
+			md "| $label | $o | $med | $p99 | $min | $max | $n |"
+			say "CNI $label $o: median $med ms, p99 $p99 ms"
+		done
+	done
+	md ""
+}
+
+# latency_cli NAME: the three latency rows for a Docker-like command line in
+# $CLI (an array) with image $IMG.
+latency_cli() {
+	run_b() { exec "${CLI[@]}" run -d "$IMG" sleep 600; }
+	run_n() { exec "${CLI[@]}" run -d --net=none "$IMG" sleep 600; }
+	run_p() { exec "${CLI[@]}" run -d -p 8080:80 "$IMG" sleep 600; }
+	rm_c() { "${CLI[@]}" rm -f "$1"; }
+	local i
+	for i in 1 2 3; do rm_c "$(run_b)" >/dev/null || return 1; done
+	latency_header
+	latency_loop "$1 default bridge" "$what.bridge" run_b rm_c
+	latency_loop "$1 --net=none" "$what.none" run_n rm_c
+	latency_loop "$1 bridge + -p 8080:80" "$what.p1" run_p rm_c
+	local s
+	s=$(minus "$(figure "$what.bridge.run.median")" "$(figure "$what.none.run.median")")
+	fig "$what.net.run.share" "$s"
+	md ""
+	md "Network's share of \`run -d\` (median bridge minus none): **$s ms**; of \`rm -f\`:"
+	md "$(minus "$(figure "$what.bridge.rm.median")" "$(figure "$what.none.rm.median")") ms."
+	md ""
+}
+
+docker_bench() {
+	local sock=/run/b/docker.sock log=/run/b/dockerd.log i
+	echo '{}' >/run/b/docker.json # not the machine's /etc/docker/daemon.json
+	dockerd --config-file /run/b/docker.json --data-root /run/b/docker/data --exec-root /run/b/docker/exec \
+		-H unix://$sock --pidfile /run/b/docker.pid >$log 2>&1 &
+	BENCH_PIDS+=($!)
+	CLI=(docker -H unix://$sock)
+	for i in $(seq 60); do "${CLI[@]}" info >/dev/null 2>&1 && break; sleep 0.5; done
+	"${CLI[@]}" info >/dev/null 2>&1 || { tail -5 $log >&2; return 1; }
+	rootfs_tar || return 1
+	"${CLI[@]}" import /run/b/rootfs.tar bench/busybox >/dev/null || return 1
+	IMG=bench/busybox
+	md "dockerd $(dockerd --version | awk '{ print $3 }' | tr -d ,), its own instance in the sandbox."
+	md ""
+	latency_cli docker
+}
+
+podman_bench() {
+	local p=/run/b/podman
+	mkdir -p $p/net
+	cat >$p/containers.conf <<-EOF
+	[containers]
+	default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+	[engine]
+	cgroup_manager = "cgroupfs"
+	events_logger = "file"
+	tmp_dir = "$p/tmp"
+	[network]
+	network_config_dir = "$p/net"
+	EOF
+	cat >$p/storage.conf <<-EOF
+	[storage]
+	driver = "overlay"
+	graphroot = "$p/root"
+	runroot = "$p/run"
+	EOF
+	export CONTAINERS_CONF=$p/containers.conf CONTAINERS_STORAGE_CONF=$p/storage.conf
+	CLI=(podman)
+	rootfs_tar || return 1
+	"${CLI[@]}" import /run/b/rootfs.tar localhost/bench/busybox >/dev/null || return 1
+	IMG=localhost/bench/busybox
+	md "$(podman --version), storage and config inside the sandbox."
+	md ""
+	latency_cli podman
+}
+
+case $what in
+cni) cni || skip "the plugins are installed but failed here (see the log)" ;;
+docker) docker_bench || skip "dockerd is installed but could not run here (see the log)" ;;
+podman) podman_bench || skip "podman is installed but could not run here (see the log)" ;;
+esac

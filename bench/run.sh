@@ -1,0 +1,179 @@
+#!/bin/bash
+# Run every berth benchmark and write bench/results/<date>/results.md (every
+# figure, with the machine) and latency.png (`run -d` time against container
+# count). Prints figures; asserts nothing. Root: everything runs inside
+# throwaway pid+mount+network namespaces (see bench/lib.sh); the machine's own
+# network is never touched.
+#
+#   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~10 min on 2 cores)
+#   sudo SCALE=100 RUNS=10 bench/run.sh  # quick (~2 min)
+#
+# Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
+# 1023, the ports of one Linux bridge), IPERF_SECS (5), CONN_SECS (3), ROUNDS
+# (data-plane rounds, 3), BUILD (build directory, build-bench), OUT (results
+# directory), CNI_DIR (/usr/lib/cni).
+set -eu
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+	echo "bench/run.sh: run as root (it makes namespaces, bridges and firewall rules in them)" >&2
+	exit 1
+fi
+export RUNS=${RUNS:-50} SCALE=${SCALE:-1000}
+export IPERF_SECS=${IPERF_SECS:-5} CONN_SECS=${CONN_SECS:-3} ROUNDS=${ROUNDS:-5}
+
+# --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages) ---
+./scripts/deps.sh
+need=""
+command -v iperf3 >/dev/null || need="$need iperf3"
+command -v gnuplot >/dev/null || need="$need gnuplot-nox"
+if [ -n "$need" ]; then
+	echo "bench: installing$need" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	# iperf3's package can start a server on this host: keep it from doing so.
+	created=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		created=1
+	fi
+	rc=0
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $need >/dev/null; } || rc=$?
+	[ -n "$created" ] && rm -f /usr/sbin/policy-rc.d
+	[ "$rc" = 0 ] || { echo "bench: could not install$need" >&2; exit 1; }
+fi
+
+BUILD=${BUILD:-build-bench}
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
+ninja -C "$BUILD" >/dev/null
+export BERTH=$PWD/$BUILD/src/cli/berth CONNRATE=$PWD/$BUILD/bench/connrate
+
+day=$(date +%F)
+export OUT=${OUT:-$PWD/bench/results/$day}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.md "$OUT/figures.txt" "$OUT/scale.dat" "$OUT/scale-smooth.dat" "$OUT/latency.png" "$OUT/run.log"
+log=$OUT/run.log
+start=$(date +%s)
+loads=""
+echo "bench: RUNS=$RUNS SCALE=$SCALE; results in $OUT" >&2
+
+part() {
+	local name=$1
+	shift
+	local t0=$SECONDS
+	loads="$loads $name${1:+ $1} $(cut -d' ' -f1 /proc/loadavg),"
+	if ! bash "bench/$name.sh" "$@" 2> >(tee -a "$log" >&2); then
+		echo "bench: $name $* failed (see $log)" | tee -a "$log" >&2
+		printf '\n**%s %s failed** (see run.log)\n\n' "$name" "$*" >>"$OUT/${name}.md"
+	fi
+	echo "bench: $name $* took $((SECONDS - t0)) s" | tee -a "$log" >&2
+}
+part latency
+part scale
+part dataplane
+printf '## 4. Comparisons (same run, same machine)\n\n' >"$OUT/compare.md"
+part compare cni
+part compare docker
+part compare podman
+elapsed=$(($(date +%s) - start))
+
+# --- the chart: every container's `run -d`, and a moving median of 21 ---
+if [ -s "$OUT/scale.dat" ]; then
+	awk '!/^#/ { x[++n] = $1; y[n] = $2 }
+	END {
+		for (i = 1; i <= n; i++) {
+			m = 0
+			for (j = i - 10; j <= i + 10; j++) if (j >= 1 && j <= n) w[++m] = y[j]
+			# insertion sort of the window, then its middle
+			for (a = 2; a <= m; a++) { v = w[a]; for (b = a - 1; b >= 1 && w[b] > v; b--) w[b + 1] = w[b]; w[b + 1] = v }
+			print x[i], w[int((m + 1) / 2)]
+		}
+	}' "$OUT/scale.dat" >"$OUT/scale-smooth.dat"
+	term=png
+	gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo && term=pngcairo
+	gnuplot <<-EOF
+	set terminal $term size 900,540
+	set output "$OUT/latency.png"
+	set title "berth run -d on one bridge, one container after another ($day, $(nproc) CPUs, shared machine)"
+	set xlabel "container number (containers already running + 1)"
+	set ylabel "berth run -d (ms)"
+	set grid
+	set key top left
+	set yrange [0:*]
+	plot "$OUT/scale.dat" using 1:2 with points pt 7 ps 0.5 lc rgb "#9ecae1" title "each run -d", \
+	     "$OUT/scale-smooth.dat" using 1:2 with lines lw 2 lc rgb "#08519c" title "moving median of 21"
+	EOF
+fi
+
+# --- results.md ---
+. bench/lib.sh
+PART=results
+f() { figure "$1"; }
+# goal VALUE OP LIMIT -> "yes" / "no" / "-"
+goal() {
+	[ "$1" = - ] && { echo -; return; }
+	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == "<") ? v < l : v >= l; print ok ? "yes" : "no" }'
+}
+model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+buildtype=$(sed -n 's/.*"name": "buildtype", "value": "\([a-z]*\)".*/\1/p' "$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null || true)
+dirty=""
+[ -n "$(git status --porcelain -- src 2>/dev/null)" ] && dirty=" (src/ modified)"
+{
+	echo "# berth benchmarks, $day"
+	echo ""
+	echo "| machine | |"
+	echo "|---|---|"
+	echo "| CPUs (\`nproc\`) | $(nproc) |"
+	echo "| model | $model |"
+	echo "| memory | $mem |"
+	echo "| kernel | $(uname -r) |"
+	echo "| date | $(date -R) |"
+	echo "| berth | $commit$dirty, built in $BUILD (buildtype $buildtype) |"
+	echo "| load average (1 min) as each part began |${loads%,} |"
+	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
+	echo ""
+	echo "Figures from a shared machine (other work was running), so take the spread into"
+	echo "account; nothing here is asserted. Each part ran in its own throwaway namespaces."
+	echo ""
+	echo "## Summary against the goals (issue 9)"
+	echo ""
+	echo "| figure | goal | this run | met |"
+	echo "|---|---|---:|---|"
+	v=$(f p1.run.median); echo "| \`run -d\`, bridge + one published port, median (ms) | < 10 | $v | $(goal "$v" "<" 10) |"
+	v=$(f net.run.share); echo "| network's share of \`run -d\` (bridge - none, ms) | < 3 | $v | $(goal "$v" "<" 3) |"
+	v=$(f scale.ratio); echo "| \`run -d\` of container $SCALE / of container 10 | <= 1.25 | $v | $(goal "$v" "<" 1.2501) |"
+	v=$(f scale.pss.kib); echo "| berth memory per running container, PSS (KiB) | < 1024 | $v | $(goal "$v" "<" 1024) |"
+	for k in tp.c2c:"TCP throughput, container to container" tp.out:"TCP throughput, outside to published port" \
+		cr.c2c:"connection rate, container to container" cr.out:"connection rate, outside to published port"; do
+		v=$(f "${k%%:*}.ratio"); echo "| ${k#*:}, berth / bare | >= 0.95 | $v | $(goal "$v" ">=" 0.95) |"
+	done
+	v=$(f cr.map.ratio); echo "| connection rate with 10,001 mappings / with 1 | >= 0.9 | $v | $(goal "$v" ">=" 0.9) |"
+	echo ""
+	echo "## Side by side (medians, ms; \"-\": not installed here)"
+	echo ""
+	echo "| | berth | Docker | Podman | CNI plugins (network only) |"
+	echo "|---|---:|---:|---:|---:|"
+	echo "| \`run -d\`, default bridge | $(f bridge.run.median) | $(f docker.bridge.run.median) | $(f podman.bridge.run.median) | |"
+	echo "| \`run -d\`, --net=none | $(f none.run.median) | $(f docker.none.run.median) | $(f podman.none.run.median) | |"
+	echo "| \`run -d\`, bridge + -p 8080:80 | $(f p1.run.median) | $(f docker.p1.run.median) | $(f podman.p1.run.median) | |"
+	echo "| \`rm -f\`, default bridge | $(f bridge.rm.median) | $(f docker.bridge.rm.median) | $(f podman.bridge.rm.median) | |"
+	echo "| \`rm -f\`, bridge + -p 8080:80 | $(f p1.rm.median) | $(f docker.p1.rm.median) | $(f podman.p1.rm.median) | |"
+	echo "| network's share of \`run -d\` (bridge - none) / CNI bridge ADD | $(f net.run.share) | $(f docker.net.run.share) | $(f podman.net.run.share) | $(f cni.bridge.add.median) |"
+	echo "| network's share of \`rm -f\` / CNI bridge DEL | $(f net.rm.share) | $(minus "$(f docker.bridge.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.bridge.rm.median)" "$(f podman.none.rm.median)") | $(f cni.bridge.del.median) |"
+	echo "| network with one published port, setup / CNI bridge+portmap ADD | $(minus "$(f p1.run.median)" "$(f none.run.median)") | $(minus "$(f docker.p1.run.median)" "$(f docker.none.run.median)") | $(minus "$(f podman.p1.run.median)" "$(f podman.none.run.median)") | $(f cni.portmap.add.median) |"
+	echo "| network with one published port, teardown / CNI bridge+portmap DEL | $(minus "$(f p1.rm.median)" "$(f none.rm.median)") | $(minus "$(f docker.p1.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.p1.rm.median)" "$(f podman.none.rm.median)") | $(f cni.portmap.del.median) |"
+	echo ""
+	cat "$OUT/latency.md" 2>/dev/null
+	echo ""
+	cat "$OUT/scale.md" 2>/dev/null
+	[ -s "$OUT/latency.png" ] && printf '\n![run -d latency against container count](latency.png)\n'
+	echo ""
+	cat "$OUT/dataplane.md" 2>/dev/null
+	echo ""
+	cat "$OUT/compare.md"
+} >"$OUT/results.md"
+rm -f "$OUT/latency.md" "$OUT/scale.md" "$OUT/dataplane.md" "$OUT/compare.md"
+echo "bench: done in $((elapsed / 60)) min $((elapsed % 60)) s: $OUT/results.md, $OUT/latency.png" >&2
