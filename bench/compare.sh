@@ -12,6 +12,7 @@
 #          busybox-static. Never the machine's own dockerd.
 #  podman  podman with storage and config inside the sandbox, same image.
 set -eu
+# shellcheck disable=SC2034 # used by lib.sh
 PART=compare
 . "$(dirname "$0")/lib.sh"
 what=$1
@@ -78,7 +79,7 @@ cni() {
 		for i in $(seq 0 "$RUNS"); do # round 0 warms up and is not counted
 			export CNI_CONTAINERID=bench$i CNI_NETNS=/run/netns/c$i
 			t0=$(us)
-			ip netns add c$i
+			ip netns add "c$i"
 			t1=$(us)
 			res=$(CNI_COMMAND=ADD "$CNI_DIR/bridge" <$conf) || { echo "$res" >&2; return 1; }
 			if [ $mode = portmap ]; then
@@ -90,7 +91,7 @@ cni() {
 			fi
 			CNI_COMMAND=DEL "$CNI_DIR/bridge" <$conf >/dev/null || return 1
 			t3=$(us)
-			ip netns del c$i
+			ip netns del "c$i"
 			t4=$(us)
 			[ "$i" = 0 ] && continue
 			echo $((t2 - t1)) >>/run/b/$key.add
@@ -147,7 +148,7 @@ docker_bench() {
 	dockerd --config-file /run/b/docker.json --data-root /run/b/docker/data --exec-root /run/b/docker/exec \
 		-H unix://$sock --pidfile /run/b/docker.pid >$log 2>&1 &
 	BENCH_PIDS+=($!)
-	CLI=(docker -H unix://$sock)
+	CLI=(docker -H "unix://$sock")
 	for i in $(seq 60); do "${CLI[@]}" info >/dev/null 2>&1 && break; sleep 0.5; done
 	"${CLI[@]}" info >/dev/null 2>&1 || { tail -5 $log >&2; return 1; }
 	rootfs_tar || return 1

@@ -10,6 +10,7 @@
 # with "bareA" (.2) and "bareB" (.3) on it, and is the router for "bareout"
 # (192.0.2.2, on a veth to barehost's 192.0.2.1), the bare twin of "outside".
 set -eu
+# shellcheck disable=SC2034 # used by lib.sh
 PART=dataplane
 . "$(dirname "$0")/lib.sh"
 sandbox "$@"

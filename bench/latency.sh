@@ -4,6 +4,7 @@
 # one published port, and with 100 and 1000 published ports; the tasks each
 # `run -d` creates and the berth processes it leaves. Run by bench/run.sh.
 set -eu
+# shellcheck disable=SC2034 # used by lib.sh
 PART=latency
 . "$(dirname "$0")/lib.sh"
 sandbox "$@"

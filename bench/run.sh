@@ -6,7 +6,7 @@
 # network is never touched.
 #
 #   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~10 min on 2 cores)
-#   sudo SCALE=100 RUNS=10 bench/run.sh  # quick (~2 min)
+#   sudo SCALE=100 RUNS=10 bench/run.sh  # quick (~1.5 min)
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
 # 1023, the ports of one Linux bridge), IPERF_SECS (5), CONN_SECS (3), ROUNDS
@@ -108,6 +108,7 @@ fi
 
 # --- results.md ---
 . bench/lib.sh
+# shellcheck disable=SC2034 # used by lib.sh
 PART=results
 f() { figure "$1"; }
 # goal VALUE OP LIMIT -> "yes" / "no" / "-"

@@ -5,6 +5,7 @@
 # total, the memory of berth's processes per running container, `berth ps` with
 # all of them, and removing them all (`rm -f` in batches of 100).
 set -eu
+# shellcheck disable=SC2034 # used by lib.sh
 PART=scale
 . "$(dirname "$0")/lib.sh"
 sandbox "$@"
