@@ -405,8 +405,8 @@ bool monitor_alive(const struct ctr_rec *c)
 	       proc_starttime(c->monitor_pid) == c->monitor_start;
 }
 
-static int get_container(struct berth_ctx *ctx, const char *ref, struct ctr_rec *c,
-			 struct berth_error *err)
+int container_get(struct berth_ctx *ctx, const char *ref, struct ctr_rec *c,
+		  struct berth_error *err)
 {
 	struct store *st;
 	int r = ctx_store(ctx, &st, err);
@@ -440,19 +440,34 @@ static bool env_has(char **env, const char *key)
 	return false;
 }
 
-/* Docker's environment: PATH, HOSTNAME, TERM (tty), HOME, then -e values. */
-static char **build_env(json_t *cfg, const char *hostname, bool tty)
+static bool env_has_key(char **env, const char *kv)
+{
+	char key[256];
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(kv, "="), kv);
+	return env_has(env, key);
+}
+
+char **container_env(json_t *cfg, const char *hostname, bool tty, char *const *extra)
 {
 	json_t *user = json_object_get(cfg, "env");
-	char **env = calloc(json_array_size(user) + 5, sizeof(char *));
+	size_t ne = 0;
+	while (extra && extra[ne])
+		ne++;
+	char **env = calloc(json_array_size(user) + ne + 5, sizeof(char *));
 	if (!env)
 		return NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < json_array_size(user); i++)
-		env[n++] = strdup(json_string_value(json_array_get(user, i)));
+	/* The first of a name is the one a process sees: extra before -e. */
+	for (size_t i = 0; i < ne; i++)
+		env[n++] = strdup(extra[i]);
+	for (size_t i = 0; i < json_array_size(user); i++) {
+		const char *kv = json_string_value(json_array_get(user, i));
+		if (!env_has_key(env, kv))
+			env[n++] = strdup(kv);
+	}
 	if (!env_has(env, "PATH"))
 		env[n++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	if (!env_has(env, "HOSTNAME") && asprintf(&env[n], "HOSTNAME=%s", hostname) >= 0)
+	if (hostname && !env_has(env, "HOSTNAME") && asprintf(&env[n], "HOSTNAME=%s", hostname) >= 0)
 		n++;
 	if (tty && !env_has(env, "TERM"))
 		env[n++] = strdup("TERM=xterm");
@@ -960,7 +975,7 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		if (r < 0)
 			goto fail;
 	}
-	l->envp = build_env(c->config, l->hostname, l->tty);
+	l->envp = container_env(c->config, l->hostname, l->tty, NULL);
 	if (!l->envp || links_env(peers, n_peers, c->name, &l->envp) < 0) {
 		r = berth_err(err, -ENOMEM, "environment");
 		goto fail;
@@ -1118,7 +1133,7 @@ int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_s
 {
 	struct ctr_rec c;
 	struct launch l;
-	int r = get_container(ctx, ref, &c, err);
+	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
 	if (c.state == CTR_RUNNING && ctr_alive(&c)) {
@@ -1192,7 +1207,7 @@ static int end_container(struct berth_ctx *ctx, struct ctr_rec *c, int timeout_s
 		(void)wait_gone(c->monitor_pid, c->monitor_start, 10000);
 	if (!monitor_alive(c) || c->monitor_pid == getpid()) {
 		struct ctr_rec now;
-		if (get_container(ctx, c->id, &now, NULL) == 0) {
+		if (container_get(ctx, c->id, &now, NULL) == 0) {
 			if (now.state == CTR_RUNNING)
 				container_finished(ctx, c->id, W_EXITCODE(137, 0));
 			ctr_rec_clear(&now);
@@ -1205,7 +1220,7 @@ int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
 			 struct berth_error *err)
 {
 	struct ctr_rec c;
-	int r = get_container(ctx, ref, &c, err);
+	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
 	if (c.state == CTR_RUNNING)
@@ -1218,7 +1233,7 @@ int berth_container_kill(struct berth_ctx *ctx, const char *ref, int sig,
 			 struct berth_error *err)
 {
 	struct ctr_rec c;
-	int r = get_container(ctx, ref, &c, err);
+	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
 	if (c.state != CTR_RUNNING || !ctr_alive(&c))
@@ -1235,7 +1250,7 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 {
 	struct ctr_rec c;
 	struct store *st;
-	int r = get_container(ctx, ref, &c, err);
+	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
 	if (c.state == CTR_RUNNING && ctr_alive(&c) && !force) {
@@ -1262,7 +1277,7 @@ int berth_container_logs(struct berth_ctx *ctx, const char *ref, int out_fd, int
 			 struct berth_error *err)
 {
 	struct ctr_rec c;
-	int r = get_container(ctx, ref, &c, err);
+	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = ctx_state_path(ctx, c.id, "container.log");

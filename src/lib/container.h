@@ -42,6 +42,16 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 			   struct berth_error *err);
 /* Called when the container process ended: teardown, exit code, --rm. */
 void container_finished(struct berth_ctx *ctx, const char *id, int wstatus);
+/* Look a container up by id, name or unique id prefix, with Docker's
+ * "No such container" (or an ambiguity) message. */
+int container_get(struct berth_ctx *ctx, const char *ref, struct ctr_rec *c,
+		  struct berth_error *err);
+
+/* The environment of a process in the container: extra (exec -e) first,
+ * then the container's -e, then Docker's PATH, HOSTNAME (when hostname is
+ * given), TERM (tty) and HOME where not set. NULL-terminated, malloc'ed. */
+char **container_env(json_t *cfg, const char *hostname, bool tty, char *const *extra);
+
 /* Allocate and plug one membership of a container whose namespace is
  * netns_fd (cnl: netlink there). */
 int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,

@@ -11,24 +11,6 @@
 #include "relay.h"
 #include "util.h"
 
-static char **exec_env(json_t *cfg, char *const *extra)
-{
-	json_t *user = json_object_get(cfg, "env");
-	size_t n = 0, ne = 0;
-	while (extra && extra[ne])
-		ne++;
-	char **env = calloc(json_array_size(user) + ne + 4, sizeof(char *));
-	if (!env)
-		return NULL;
-	env[n++] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	for (size_t i = 0; i < json_array_size(user); i++)
-		env[n++] = strdup(json_string_value(json_array_get(user, i)));
-	for (size_t i = 0; i < ne; i++)
-		env[n++] = strdup(extra[i]);
-	env[n++] = strdup("HOME=/root");
-	return env;
-}
-
 int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_exec_opts *o,
 			 struct berth_error *err)
 {
@@ -42,9 +24,9 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 		return r;
 	if (!o->argv || !o->argv[0])
 		return berth_errmsg(err, -EINVAL, "no command specified");
-	r = store_container_get(st, ref, &c);
+	r = container_get(ctx, ref, &c, err);
 	if (r < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+		return r;
 	if (c.state != CTR_RUNNING || !ctr_alive(&c)) {
 		r = berth_errmsg(err, -ESRCH, "Container %s is not running", c.id);
 		ctr_rec_clear(&c);
@@ -57,7 +39,7 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", c.pid, ns[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 	}
-	char **env = exec_env(c.config, o->env);
+	char **env = container_env(c.config, NULL, false, o->env);
 	bool alive = ctr_alive(&c);
 	/* The same limits and privileges as the container's own process. */
 	r = sec_from_config(c.config, &sec, err);

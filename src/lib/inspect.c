@@ -104,8 +104,8 @@ int berth_container_ports(struct berth_ctx *ctx, const char *ref, json_t **out,
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	if (store_container_get(st, ref, &c) < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	if ((r = container_get(ctx, ref, &c, err)) < 0)
+		return r;
 	_cleanup_free_ struct port_rec *pv = NULL;
 	size_t n = 0;
 	(void)store_port_list(st, c.id, &pv, &n);
@@ -286,13 +286,9 @@ int berth_container_inspect(struct berth_ctx *ctx, const char *ref, json_t **out
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	r = store_container_get(st, ref, &c);
-	if (r == -ENOENT)
-		return berth_errmsg(err, r, "No such container: %s", ref);
-	if (r == -ENOTUNIQ)
-		return berth_errmsg(err, r, "multiple containers match \"%s\": use more of the id", ref);
+	r = container_get(ctx, ref, &c, err);
 	if (r < 0)
-		return berth_err(err, r, "inspect %s", ref);
+		return r;
 	repair_stale(ctx, st, &c);
 	if (!c.id[0])
 		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
@@ -386,8 +382,8 @@ int berth_container_stats(struct berth_ctx *ctx, const char *ref, json_t **out,
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	if (store_container_get(st, ref, &c) < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	if ((r = container_get(ctx, ref, &c, err)) < 0)
+		return r;
 	bool running = c.state == CTR_RUNNING && ctr_alive(&c);
 	json_t *s1 = running ? cgroup_stats(c.id) : NULL;
 	double pct = 0;

@@ -325,8 +325,8 @@ int berth_network_connect(struct berth_ctx *ctx, const char *net, const char *ct
 		r = get_net(st, net, &n, err);
 	if (r < 0)
 		return r;
-	if (store_container_get(st, ctr, &c) < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ctr);
+	if ((r = container_get(ctx, ctr, &c, err)) < 0)
+		return r;
 	_cleanup_free_ struct ep_rec *eps = NULL;
 	size_t ne = 0;
 	(void)store_endpoint_list(st, c.id, NULL, &eps, &ne);
@@ -395,8 +395,8 @@ int berth_network_disconnect(struct berth_ctx *ctx, const char *net, const char 
 		r = get_net(st, net, &n, err);
 	if (r < 0)
 		return r;
-	if (store_container_get(st, ctr, &c) < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ctr);
+	if ((r = container_get(ctx, ctr, &c, err)) < 0)
+		return r;
 	_cleanup_free_ struct ep_rec *eps = NULL;
 	size_t ne = 0;
 	(void)store_endpoint_list(st, c.id, n.id, &eps, &ne);

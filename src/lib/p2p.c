@@ -35,12 +35,13 @@ static int end_open(struct berth_ctx *ctx, struct store *st, const char *ref, st
 		return e->netns_fd < 0 ? berth_err(err, negerrno(), "open host netns") : 0;
 	}
 	struct ctr_rec c;
-	if (store_container_get(st, ref, &c) < 0)
-		return berth_errmsg(err, -ENOENT, "No such container: %s", ref);
+	int r = container_get(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
 	memcpy(e->id, c.id, sizeof(e->id));
 	snprintf(e->name, sizeof(e->name), "%s", c.name);
 	enum net_mode mode = container_net_mode(&c, NULL);
-	int r = mode == NET_HOST || mode == NET_CONTAINER
+	r = mode == NET_HOST || mode == NET_CONTAINER
 			? berth_errmsg(err, -EINVAL,
 				       "container %s shares another network namespace (--net=%s): link %s instead",
 				       c.name, mode == NET_HOST ? "host" : "container", mode == NET_HOST ? "host" : "that container")
