@@ -21,28 +21,9 @@ fi
 export RUNS=${RUNS:-50} SCALE=${SCALE:-1000}
 export IPERF_SECS=${IPERF_SECS:-5} CONN_SECS=${CONN_SECS:-3} ROUNDS=${ROUNDS:-5}
 
-# --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages) ---
-./scripts/deps.sh
-need=""
-command -v iperf3 >/dev/null || need="$need iperf3"
-command -v gnuplot >/dev/null || need="$need gnuplot-nox"
-if [ -n "$need" ]; then
-	echo "bench: installing$need" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	# iperf3's package can start a server on this host: keep it from doing so.
-	created=""
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		created=1
-	fi
-	rc=0
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $need >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $need >/dev/null; } || rc=$?
-	[ -n "$created" ] && rm -f /usr/sbin/policy-rc.d
-	[ "$rc" = 0 ] || { echo "bench: could not install$need" >&2; exit 1; }
-fi
+# --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages; the
+# same installer, which keeps a package from starting its service here) ---
+./scripts/deps.sh iperf3 gnuplot-nox
 
 BUILD=${BUILD:-build-bench}
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null

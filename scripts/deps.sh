@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install berth's build and test dependencies from Debian's archive, if missing.
+# Install berth's build and test dependencies from Debian's archive, if missing,
+# and any further packages named as arguments (bench/run.sh: iperf3 gnuplot-nox).
 # What each one is for: see README.md, "Dependencies".
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev
@@ -10,7 +11,7 @@ nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
 TEST_PKGS="nginx-light"
 
 missing=""
-for p in $PKGS $TEST_PKGS; do
+for p in $PKGS $TEST_PKGS "$@"; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
@@ -20,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-# nginx's package would start its service on this host: a policy-rc.d (only
+# A package may start its service on this host (nginx, iperf3): a policy-rc.d (only
 # while installing, only if there is none) keeps it from starting anything.
 created=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
