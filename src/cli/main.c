@@ -35,7 +35,7 @@ static const char usage[] =
 	"  logs      Print the logs of a container\n"
 	"  port      List a container's published ports\n"
 	"  stats     Resource usage of containers (CPU, memory, processes)\n"
-	"  network   List and inspect networks (ls, inspect)\n"
+	"  network   Manage networks (create, ls, inspect, rm, prune, connect, disconnect)\n"
 	"  p2p       Point-to-point links between containers, or a container and the host\n"
 	"  reload    Re-read daemon.json and restore bridges and firewall rules\n"
 	"\n"
