@@ -162,3 +162,24 @@ int berth_network_disconnect(struct berth_ctx *ctx, const char *net, const char 
 
 /* Docker-shaped network inspect documents. */
 int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *err);
+
+/* berth-cni: the CNI operations on a parsed configuration (cniconf.h). */
+struct cni_conf;
+struct berth_cni_args {
+	const char *container_id; /* CNI_CONTAINERID */
+	const char *netns;        /* CNI_NETNS (DEL: may be gone) */
+	const char *ifname;       /* CNI_IFNAME */
+};
+/* Attach; *result is the spec's result JSON for c's cniVersion. */
+int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct berth_cni_args *a,
+		  json_t **result, struct berth_error *err);
+/* Detach; nothing to do is success. */
+int berth_cni_del(struct berth_ctx *ctx, const struct cni_conf *c, const struct berth_cni_args *a,
+		  struct berth_error *err);
+/* -ENOENT when berth has no such attachment, -EIO when the kernel differs. */
+int berth_cni_check(struct berth_ctx *ctx, const struct cni_conf *c, const struct berth_cni_args *a,
+		    struct berth_error *err);
+/* Release every attachment of the network not in c's valid-attachments. */
+int berth_cni_gc(struct berth_ctx *ctx, const struct cni_conf *c, struct berth_error *err);
+/* -EHOSTDOWN when ADD could not succeed now. */
+int berth_cni_status(struct berth_ctx *ctx, const struct cni_conf *c, struct berth_error *err);

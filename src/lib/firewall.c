@@ -134,6 +134,52 @@ static int collect_dnats(struct store *st, const struct net_rec *nets, size_t n_
 	return 0;
 }
 
+/* berth-cni attachments' portMappings. */
+static int collect_cni_dnats(struct store *st, const struct net_rec *nets, size_t n_nets,
+			     struct model_buf *mb)
+{
+	struct cni_rec *v = NULL;
+	size_t n = 0;
+	int r = store_cni_list(st, NULL, NULL, NULL, &v, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		size_t np = json_array_size(v[i].ports), k;
+		const struct net_rec *net = NULL;
+		json_t *p;
+		for (size_t j = 0; j < n_nets; j++)
+			if (!strcmp(nets[j].id, v[i].network_id))
+				net = &nets[j];
+		if (!np || !net)
+			continue;
+		struct fw_dnat *d = realloc(mb->dnats, (mb->n_dnats + np) * sizeof(*d));
+		if (!d) {
+			r = -ENOMEM;
+			break;
+		}
+		mb->dnats = d;
+		json_array_foreach(v[i].ports, k, p) {
+			const char *host = json_string_value(json_object_get(p, "hostIP"));
+			struct fw_dnat *dn = &mb->dnats[mb->n_dnats];
+			memset(dn, 0, sizeof(*dn));
+			dn->family = (int)json_integer_value(json_object_get(p, "family"));
+			if (!host || (dn->family != AF_INET && !(dn->family == AF_INET6 && v[i].has_ip6)))
+				continue;
+			dn->any = !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
+			snprintf(dn->host, sizeof(dn->host), "%s", host);
+			if (dn->family == AF_INET)
+				ip4_str(v[i].ip, dn->ctr);
+			else
+				inet_ntop(AF_INET6, &v[i].ip6, dn->ctr, sizeof(dn->ctr));
+			dn->proto = (uint8_t)json_integer_value(json_object_get(p, "proto"));
+			dn->host_port = (uint16_t)json_integer_value(json_object_get(p, "hostPort"));
+			dn->ctr_port = (uint16_t)json_integer_value(json_object_get(p, "containerPort"));
+			snprintf(dn->bridge, sizeof(dn->bridge), "%s", net->bridge);
+			mb->n_dnats++;
+		}
+	}
+	cni_recs_free(v, n);
+	return r;
+}
+
 /* Ports of running endpoints on networks with icc off. */
 static int collect_ports(struct store *st, const struct net_rec *nets, size_t n_nets,
 			 struct model_buf *mb)
@@ -265,12 +311,15 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 		mb.nets[i].masquerade = nets[i].masquerade && ctx->cfg.ip_masq;
 		mb.nets[i].icc = nets[i].icc;
 		mb.nets[i].internal = nets[i].internal;
+		mb.nets[i].routed = !strcmp(nets[i].driver, "cni");
 	}
 	r = collect_links(st, nets, n, &mb);
 	if (r >= 0)
 		r = collect_ports(st, nets, n, &mb);
 	if (r >= 0)
 		r = collect_dnats(st, nets, n, &mb);
+	if (r >= 0)
+		r = collect_cni_dnats(st, nets, n, &mb);
 	if (r >= 0)
 		r = collect_guards(st, nets, n, &mb);
 	if (r < 0) {

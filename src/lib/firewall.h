@@ -32,6 +32,8 @@ struct fw_net {
 	bool masquerade;
 	bool icc;
 	bool internal;
+	bool routed;  /* reachable by routing from anywhere (berth-cni networks:
+		       * pods on other nodes talk to pods directly, without NAT) */
 };
 
 /* One flow a --link opens: client -> server:port/proto on a bridge. */

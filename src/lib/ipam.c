@@ -291,6 +291,12 @@ int ipam_check(const struct ipam_pool *p, uint32_t ip, struct berth_error *err)
 	if (!cidr4_contains(p->range, ip))
 		return berth_errmsg(err, -EINVAL, "address %s is outside the pool %s",
 				    ip4_str(ip, ips), cidr4_str(p->range, pool));
+	if ((p->first && ip < p->first) || (p->last && ip > p->last)) {
+		char lo[16], hi[16];
+		return berth_errmsg(err, -EINVAL, "address %s is outside the range %s-%s",
+				    ip4_str(ip, ips), ip4_str(p->first ? p->first : cidr4_network(p->range), lo),
+				    ip4_str(p->last ? p->last : cidr4_broadcast(p->range), hi));
+	}
 	if (ip == p->gateway)
 		return berth_errmsg(err, -EINVAL, "address %s is the gateway",
 				    ip4_str(ip, ips));
@@ -344,7 +350,12 @@ int ipam_next_free(const struct ipam_pool *p, const uint32_t *used, size_t n,
 	 * addresses, ipam_check rejects at most three (gateway, network,
 	 * broadcast), so this is linear after the sort. 64-bit counter: a /0
 	 * span ends at 0xffffffff. */
-	for (uint64_t a = cidr4_network(span); a <= cidr4_broadcast(span); a++) {
+	uint64_t from = cidr4_network(span), to = cidr4_broadcast(span);
+	if (p->first > from)
+		from = p->first;
+	if (p->last && p->last < to)
+		to = p->last;
+	for (uint64_t a = from; a <= to; a++) {
 		uint32_t ip = (uint32_t)a;
 
 		while (j < m && sorted[j] < ip)

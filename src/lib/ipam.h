@@ -63,9 +63,11 @@ struct ipam_pool {
 	struct cidr4 subnet;   /* the network's subnet */
 	struct cidr4 range;    /* allocate only inside this (== subnet if unset) */
 	uint32_t gateway;      /* never handed out */
+	uint32_t first, last;  /* allocate only in [first, last] (0: no bound);
+				* host-local's rangeStart/rangeEnd */
 };
 
-/* Check a requested address against the pool: inside range, not the
+/* Check a requested address against the pool: inside range (and bounds), not the
  * network/broadcast/gateway address. 0 or -EINVAL with a message naming ip. */
 int ipam_check(const struct ipam_pool *p, uint32_t ip, struct berth_error *err);
 

@@ -189,7 +189,8 @@ static void filter_table(struct strbuf *b, const char *save, const struct fw_mod
 				     "-A BERTH-FORWARD -o %s ! -i %s -j DROP\n", br, br, br, br);
 		strbuf_printf(b, "-A BERTH-FORWARD -i %s -o %s -j %s\n", br, br, n->icc ? "ACCEPT" : "DROP");
 		/* nothing else gets in: unpublished ports are not reachable by routing */
-		strbuf_printf(b, "-A BERTH-FORWARD -o %s -j DROP\n", br);
+		/* (berth-cni networks are routed: pods on other nodes reach pods) */
+		strbuf_printf(b, "-A BERTH-FORWARD -o %s -j %s\n", br, n->routed ? "ACCEPT" : "DROP");
 		strbuf_printf(b, "-A BERTH-ISOLATION-STAGE-1 -i %s ! -o %s -j BERTH-ISOLATION-STAGE-2\n"
 			     "-A BERTH-ISOLATION-STAGE-2 -o %s -j DROP\n", br, br, br);
 	}

@@ -203,7 +203,7 @@ int network_bridge_ensure(struct berth_ctx *ctx, const struct net_rec *n, struct
 	} else if (r < 0) {
 		return berth_err(err, r, "look up bridge %s", n->bridge);
 	}
-	if (!n->user_bridge) {
+	if (!n->user_bridge && n->gateway) { /* 0: a bridge without an address (CNI isGateway=false) */
 		struct nl_addr a = {.family = AF_INET, .prefixlen = n->subnet.len};
 		a.v4.s_addr = htonl(n->gateway);
 		r = nl_addr_add(nl, l.ifindex, &a, err);

@@ -267,8 +267,12 @@ static int remove_net(struct berth_ctx *ctx, struct store *st, const struct net_
 	size_t ne = 0;
 	if (n->builtin)
 		return berth_errmsg(err, -EPERM, "%s is a pre-defined network and cannot be removed", n->name);
+	struct cni_rec *cv = NULL;
+	size_t nc = 0;
 	(void)store_endpoint_list(st, NULL, n->id, &eps, &ne);
-	if (ne)
+	(void)store_cni_list(st, n->id, NULL, NULL, &cv, &nc);
+	cni_recs_free(cv, nc);
+	if (ne || nc)
 		return berth_errmsg(err, -EBUSY, "error while removing network: network %s id %s has active endpoints",
 				    n->name, n->id);
 	dns_stop(ctx, n->id);
@@ -304,8 +308,12 @@ int berth_network_prune(struct berth_ctx *ctx, json_t *removed, struct berth_err
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_free_ struct ep_rec *eps = NULL;
 		size_t ne = 0;
+		struct cni_rec *cv = NULL;
+		size_t nc = 0;
 		(void)store_endpoint_list(st, NULL, nets[i].id, &eps, &ne);
-		if (nets[i].builtin || ne)
+		(void)store_cni_list(st, nets[i].id, NULL, NULL, &cv, &nc);
+		cni_recs_free(cv, nc);
+		if (nets[i].builtin || ne || nc)
 			continue;
 		r = remove_net(ctx, st, &nets[i], err);
 		if (r >= 0)

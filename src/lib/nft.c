@@ -100,12 +100,14 @@ static char *bridge_list(const struct fw_model *m, bool (*pick)(const struct fw_
 }
 
 static bool is_internal(const struct fw_net *n) { return n->internal; }
+static bool is_routed(const struct fw_net *n) { return n->routed; }
 
 static void inet_table(struct strbuf *b, const struct fw_model *m)
 {
 	char c[20];
 	_cleanup_free_ char *all = bridge_list(m, NULL);
 	_cleanup_free_ char *internal = bridge_list(m, is_internal);
+	_cleanup_free_ char *routed = bridge_list(m, is_routed);
 
 	strbuf_printf(b, "add table inet berth\n"
 		   "add chain inet berth user\n" /* the administrator's: never flushed */
@@ -117,6 +119,8 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 	elements(b, "inet", "bridges", all);
 	set_begin(b, "inet", "internal", "type ifname;");
 	elements(b, "inet", "internal", internal);
+	set_begin(b, "inet", "routed", "type ifname;");
+	elements(b, "inet", "routed", routed);
 	/* (br, br) for every bridge: traffic staying inside one bridge. */
 	set_begin(b, "inet", "same", "type ifname . ifname;");
 	for (size_t i = 0; i < m->n_nets; i++)
@@ -176,6 +180,8 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add rule inet berth forward oifname @internal iifname . oifname != @same drop\n"
 		"add rule inet berth forward oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
 		"add rule inet berth forward iifname @bridges accept\n"
+		/* berth-cni networks are routed: pods on other nodes reach pods */
+		"add rule inet berth forward oifname @routed accept\n"
 		/* nothing else gets in: unpublished ports are not reachable by routing */
 		"add rule inet berth forward oifname @bridges drop\n"
 		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n"
@@ -260,6 +266,9 @@ static void compat_forward(struct strbuf *b, struct nft_ctx *n, const char *fami
 		strbuf_printf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" meta mark & " BERTH_MARK " == " BERTH_MARK " counter accept\n"
 			   "add rule %s filter BERTH-FORWARD iifname \"%s\" counter accept\n",
 			family, br, family, br);
+		if (m->nets[i].routed) /* (our own chain, which runs first, already drops what it must) */
+			strbuf_printf(b, "add rule %s filter BERTH-FORWARD oifname \"%s\" counter accept\n",
+				family, br);
 	}
 	if (!h)
 		strbuf_printf(b, "insert rule %s filter FORWARD counter jump BERTH-FORWARD\n", family);

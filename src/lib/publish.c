@@ -174,6 +174,73 @@ static const struct port_rec *taken_by(const struct alloc *a, uint8_t proto,
 	return NULL;
 }
 
+/* CNI attachments' ports are taken under the id "cni:CONTAINERID". */
+#define CNI_OWNER "cni:"
+
+static void owner_name(struct store *st, const struct port_rec *p, char *buf, size_t size)
+{
+	struct ctr_rec o;
+	if (!strncmp(p->container_id, CNI_OWNER, strlen(CNI_OWNER))) {
+		snprintf(buf, size, "CNI container %.12s", p->container_id + strlen(CNI_OWNER));
+	} else if (store_container_get(st, p->container_id, &o) == 0) {
+		snprintf(buf, size, "container %s", o.name);
+		ctr_rec_clear(&o);
+	} else {
+		snprintf(buf, size, "container %.12s", p->container_id);
+	}
+}
+
+/* Every host port published now: containers' and CNI attachments'. */
+static int load_taken(struct store *st, struct port_rec **out, size_t *n)
+{
+	struct cni_rec *v = NULL;
+	size_t nc = 0;
+	int r = store_port_list(st, NULL, out, n);
+	if (r >= 0)
+		r = store_cni_list(st, NULL, NULL, NULL, &v, &nc);
+	for (size_t i = 0; r >= 0 && i < nc; i++) {
+		size_t np = json_array_size(v[i].ports), k;
+		json_t *p;
+		struct port_rec *nv = realloc(*out, (*n + np + 1) * sizeof(*nv));
+		if (!nv) {
+			r = -ENOMEM;
+			break;
+		}
+		*out = nv;
+		json_array_foreach(v[i].ports, k, p) {
+			struct port_rec *pr = &nv[(*n)++];
+			memset(pr, 0, sizeof(*pr));
+			snprintf(pr->container_id, sizeof(pr->container_id), CNI_OWNER "%s", v[i].container_id);
+			pr->proto = (uint8_t)json_integer_value(json_object_get(p, "proto"));
+			pr->family = (int)json_integer_value(json_object_get(p, "family"));
+			snprintf(pr->host_ip, sizeof(pr->host_ip), "%s",
+				 json_string_value(json_object_get(p, "hostIP")) ?: "");
+			pr->host_port = (uint16_t)json_integer_value(json_object_get(p, "hostPort"));
+		}
+	}
+	cni_recs_free(v, nc);
+	return r;
+}
+
+int publish_cni_check(struct store *st, uint8_t proto, int family, const char *ip, uint16_t port,
+		      struct berth_error *err)
+{
+	struct alloc a = {.st = st};
+	struct binding b = {.family = family};
+	char owner[160];
+	snprintf(b.ip, sizeof(b.ip), "%s", ip);
+	int r = load_taken(st, &a.taken, &a.n_taken);
+	const struct port_rec *p = r >= 0 ? taken_by(&a, proto, &b, port) : NULL;
+	if (p) {
+		owner_name(st, p, owner, sizeof(owner));
+		r = berth_errmsg(err, -EADDRINUSE, family == AF_INET6 ? "Bind for [%s]:%u/%s failed: port is already allocated (by %s)"
+								       : "Bind for %s:%u/%s failed: port is already allocated (by %s)",
+				 ip, port, port_proto_name(proto), owner);
+	}
+	free(a.taken);
+	return r < 0 && !p ? berth_err(err, r, "list published ports") : r;
+}
+
 /* 0 if port is free on every binding, else -EADDRINUSE with err saying who has it. */
 static int check_port(const struct alloc *a, uint8_t proto, const struct binding *b, size_t nb,
 		      uint16_t port, struct berth_error *err)
@@ -184,12 +251,7 @@ static int check_port(const struct alloc *a, uint8_t proto, const struct binding
 			 port);
 		const struct port_rec *p = taken_by(a, proto, &b[i], port);
 		if (p) {
-			struct ctr_rec o;
-			snprintf(owner, sizeof(owner), "container %.12s", p->container_id);
-			if (store_container_get(a->st, p->container_id, &o) == 0) {
-				snprintf(owner, sizeof(owner), "container %s", o.name);
-				ctr_rec_clear(&o);
-			}
+			owner_name(a->st, p, owner, sizeof(owner));
 			return berth_errmsg(err, -EADDRINUSE,
 					    "Bind for %s/%s failed: port is already allocated (by %s)",
 					    where, port_proto_name(proto), owner);
@@ -309,7 +371,7 @@ int publish_allocate(struct berth_ctx *ctx, struct store *st, const struct ctr_r
 	struct alloc a = {.ctx = ctx, .st = st, .c = c};
 	int r = store_port_del(st, c->id, err);
 	if (r >= 0)
-		r = store_port_list(st, NULL, &a.taken, &a.n_taken);
+		r = load_taken(st, &a.taken, &a.n_taken);
 	size_t i;
 	json_t *v;
 	json_array_foreach(publish, i, v) {

@@ -15,3 +15,10 @@ int publish_check(json_t *publish, json_t *expose, struct berth_error *err);
  * whose address is ip (and ip6 when has_ip6). */
 int publish_allocate(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c,
 		     bool has_ip6, struct berth_error *err);
+
+/* Inside a transaction: 0 if host port (proto, family, ip, port) is not
+ * published by a container or another CNI attachment, else -EADDRINUSE
+ * naming the owner. (Host processes are the CNI runtime's business: Podman
+ * holds the ports it maps open itself.) */
+int publish_cni_check(struct store *st, uint8_t proto, int family, const char *ip, uint16_t port,
+		      struct berth_error *err);

@@ -14,8 +14,9 @@ struct store {
 	sqlite3 *db;
 };
 
-#define STORE_VERSION 1
-#define STORE_VERSION_STR "1"
+/* 2: the cni table (berth-cni attachments). 1 is upgraded in place. */
+#define STORE_VERSION 2
+#define STORE_VERSION_STR "2"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS networks ("
@@ -48,7 +49,14 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS p2p ("
 	" name TEXT PRIMARY KEY, a_id TEXT NOT NULL, a_if TEXT NOT NULL, a_ip INTEGER NOT NULL,"
 	" b_id TEXT NOT NULL, b_if TEXT NOT NULL, b_ip INTEGER NOT NULL, mtu INTEGER NOT NULL,"
-	" created TEXT NOT NULL);";
+	" created TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS cni ("
+	" network_id TEXT NOT NULL REFERENCES networks(id),"
+	" container_id TEXT NOT NULL, ifname TEXT NOT NULL, netns TEXT NOT NULL,"
+	" veth TEXT NOT NULL, ip INTEGER NOT NULL, mac TEXT NOT NULL, ip6 TEXT,"
+	" ports TEXT NOT NULL, created TEXT NOT NULL,"
+	" PRIMARY KEY (network_id, container_id, ifname));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS cni_ip ON cni(network_id, ip);";
 
 static int sql_err(struct store *s, struct berth_error *err, const char *what)
 {
@@ -99,7 +107,7 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 		if (st && sqlite3_step(st) == SQLITE_ROW)
 			tables = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
-		if (tables > 0 && version != STORE_VERSION) {
+		if (tables > 0 && version != STORE_VERSION && version != 1) {
 			int r = berth_errmsg(err, -EPROTO,
 					     "store %s has layout version %d, this berth uses %d: remove it (and berth's containers) to start afresh",
 					     path, version, STORE_VERSION);
@@ -107,7 +115,7 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 			return r;
 		}
 		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-		if (rc == SQLITE_OK && tables <= 0)
+		if (rc == SQLITE_OK && (tables <= 0 || version != STORE_VERSION))
 			rc = sqlite3_exec(s->db, "PRAGMA user_version = " STORE_VERSION_STR, NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
@@ -538,7 +546,8 @@ int store_endpoint_del(struct store *s, const char *container_id, const char *ne
 int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT ip FROM endpoints WHERE network_id = ?1 AND ip IS NOT NULL");
+		"SELECT ip FROM endpoints WHERE network_id = ?1 AND ip IS NOT NULL"
+		" UNION ALL SELECT ip FROM cni WHERE network_id = ?1");
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, network_id);
@@ -697,4 +706,109 @@ int store_p2p_del(struct store *s, const char *name, struct berth_error *err)
 	if (st)
 		bind_text(st, 1, name);
 	return step_done(s, st, err, "delete link");
+}
+
+/* ---- berth-cni attachments ---- */
+
+void cni_rec_clear(struct cni_rec *c)
+{
+	json_decref(c->ports);
+	c->ports = NULL;
+}
+
+void cni_recs_free(struct cni_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cni_rec_clear(&v[i]);
+	free(v);
+}
+
+#define CNI_COLS "network_id, container_id, ifname, netns, veth, ip, mac, ip6, ports, created"
+
+int store_cni_put(struct store *s, const struct cni_rec *c, struct berth_error *err)
+{
+	char mac[18], ip6[INET6_ADDRSTRLEN];
+	_cleanup_free_ char *ports = c->ports ? json_dumps(c->ports, JSON_COMPACT) : strdup("[]");
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"INSERT OR REPLACE INTO cni (" CNI_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+	if (!st || !ports)
+		return sql_err(s, err, "save attachment");
+	bind_text(st, 1, c->network_id);
+	bind_text(st, 2, c->container_id);
+	bind_text(st, 3, c->ifname);
+	bind_text(st, 4, c->netns);
+	bind_text(st, 5, c->veth);
+	sqlite3_bind_int64(st, 6, c->ip);
+	bind_text(st, 7, mac_str(c->mac, mac));
+	bind_text(st, 8, c->has_ip6 ? inet_ntop(AF_INET6, &c->ip6, ip6, sizeof(ip6)) : NULL);
+	bind_text(st, 9, ports);
+	bind_text(st, 10, c->created);
+	int r = step_done(s, st, err, "save attachment");
+	if (r == -EEXIST) {
+		char a[16];
+		return berth_errmsg(err, r, "address %s is already in use", ip4_str(c->ip, a));
+	}
+	return r;
+}
+
+int store_cni_list(struct store *s, const char *network_id, const char *container_id,
+		   const char *ifname, struct cni_rec **out, size_t *n)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT " CNI_COLS " FROM cni WHERE (?1 IS NULL OR network_id = ?1)"
+		" AND (?2 IS NULL OR container_id = ?2) AND (?3 IS NULL OR ifname = ?3)"
+		" ORDER BY created");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, network_id);
+	bind_text(st, 2, container_id);
+	bind_text(st, 3, ifname);
+	struct cni_rec *v = NULL;
+	size_t cnt = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct cni_rec *nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			cni_recs_free(v, cnt);
+			return -ENOMEM;
+		}
+		v = nv;
+		struct cni_rec *c = &v[cnt++];
+		char buf[64];
+		memset(c, 0, sizeof(*c));
+		col_text(st, 0, c->network_id, sizeof(c->network_id));
+		col_text(st, 1, c->container_id, sizeof(c->container_id));
+		col_text(st, 2, c->ifname, sizeof(c->ifname));
+		col_text(st, 3, c->netns, sizeof(c->netns));
+		col_text(st, 4, c->veth, sizeof(c->veth));
+		c->ip = (uint32_t)sqlite3_column_int64(st, 5);
+		col_text(st, 6, buf, sizeof(buf));
+		(void)ipam_parse_mac(buf, c->mac, NULL);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+			col_text(st, 7, buf, sizeof(buf));
+			c->has_ip6 = ipam_parse_ip6(buf, &c->ip6, NULL) == 0;
+		}
+		const char *ports = (const char *)sqlite3_column_text(st, 8);
+		c->ports = ports ? json_loads(ports, 0, NULL) : NULL;
+		if (!json_is_array(c->ports)) {
+			json_decref(c->ports);
+			c->ports = json_array();
+		}
+		col_text(st, 9, c->created, sizeof(c->created));
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int store_cni_del(struct store *s, const char *network_id, const char *container_id,
+		  const char *ifname, struct berth_error *err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"DELETE FROM cni WHERE network_id = ?1 AND container_id = ?2 AND ifname = ?3");
+	if (st) {
+		bind_text(st, 1, network_id);
+		bind_text(st, 2, container_id);
+		bind_text(st, 3, ifname);
+	}
+	return step_done(s, st, err, "delete attachment");
 }

@@ -143,3 +143,30 @@ int store_p2p_get(struct store *s, const char *name, struct p2p_rec *out);
 /* Links with container_id at either end (NULL: all). */
 int store_p2p_list(struct store *s, const char *container_id, struct p2p_rec **out, size_t *n);
 int store_p2p_del(struct store *s, const char *name, struct berth_error *err);
+
+/* A berth-cni attachment: (network, CNI container id, interface) -> the
+ * namespace it lives in, the host-side veth, its addresses and the
+ * portMappings it was given (a JSON array, owned). */
+struct cni_rec {
+	char network_id[65];
+	char container_id[256];
+	char ifname[16];
+	char netns[256];
+	char veth[16];
+	uint32_t ip;
+	uint8_t mac[6];
+	bool has_ip6;
+	struct in6_addr ip6;
+	json_t *ports;
+	char created[40];
+};
+void cni_rec_clear(struct cni_rec *c);
+void cni_recs_free(struct cni_rec *v, size_t n);
+
+/* Insert or replace; -EEXIST when the address is taken. */
+int store_cni_put(struct store *s, const struct cni_rec *c, struct berth_error *err);
+/* Filters may be NULL (any). */
+int store_cni_list(struct store *s, const char *network_id, const char *container_id,
+		   const char *ifname, struct cni_rec **out, size_t *n);
+int store_cni_del(struct store *s, const char *network_id, const char *container_id,
+		  const char *ifname, struct berth_error *err);
