@@ -60,6 +60,8 @@ static void net_from_conf(const struct cni_conf *c, struct net_rec *n)
 	n->subnet6 = c->subnet6;
 	n->gateway6 = c->gateway6;
 	n->masquerade = c->ip_masq;
+	n->has_no_masq = c->has_no_masq;
+	n->no_masq = c->no_masq;
 	n->icc = true;
 }
 
@@ -69,6 +71,8 @@ static bool net_same(const struct net_rec *a, const struct net_rec *b)
 	return !strcmp(a->bridge, b->bridge) && a->subnet.addr == b->subnet.addr &&
 	       a->subnet.len == b->subnet.len && a->gateway == b->gateway && a->mtu == b->mtu &&
 	       a->has_v6 == b->has_v6 && a->masquerade == b->masquerade &&
+	       a->has_no_masq == b->has_no_masq && a->no_masq.addr == b->no_masq.addr &&
+	       a->no_masq.len == b->no_masq.len &&
 	       (!a->has_v6 || (a->subnet6.len == b->subnet6.len &&
 			       !memcmp(&a->subnet6.addr, &b->subnet6.addr, 16) &&
 			       !memcmp(&a->gateway6, &b->gateway6, 16)));

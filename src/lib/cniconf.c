@@ -435,6 +435,15 @@ static int parse_plugin(struct cni_conf *c, struct berth_error *err)
 		return -EINVAL;
 	if (c->is_default_gw)
 		c->is_gateway = true;
+	const char *nm;
+	if (get_str(d, "nonMasqueradeCIDR", "", &nm, err) < 0)
+		return -EINVAL;
+	if (nm) {
+		if (ipam_parse_cidr4(nm, &c->no_masq, NULL) < 0)
+			return berth_errmsg(err, -EINVAL, "nonMasqueradeCIDR \"%s\": want an IPv4 prefix like 10.244.0.0/16", nm);
+		c->no_masq.addr = cidr4_network(c->no_masq);
+		c->has_no_masq = true;
+	}
 	if (mtu && !json_is_null(mtu)) {
 		if (!json_is_integer(mtu) || json_integer_value(mtu) < 68 || json_integer_value(mtu) > 65535)
 			return berth_errmsg(err, -EINVAL, "mtu: want a number 68-65535");

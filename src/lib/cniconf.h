@@ -55,6 +55,8 @@ struct cni_conf {
 	bool is_gateway;             /* the bridge holds the gateway address */
 	bool is_default_gw;          /* and containers route through it by default */
 	bool ip_masq;
+	bool has_no_masq;            /* nonMasqueradeCIDR (berth's): pods keep */
+	struct cidr4 no_masq;        /* their address towards it (the cluster) */
 	bool hairpin;
 	unsigned mtu;                /* 0: the kernel's default */
 	/* ipam (host-local semantics) */

@@ -312,6 +312,8 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 		mb.nets[i].icc = nets[i].icc;
 		mb.nets[i].internal = nets[i].internal;
 		mb.nets[i].routed = !strcmp(nets[i].driver, "cni");
+		mb.nets[i].has_no_masq = nets[i].has_no_masq;
+		mb.nets[i].no_masq = nets[i].no_masq;
 	}
 	r = collect_links(st, nets, n, &mb);
 	if (r >= 0)

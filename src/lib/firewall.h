@@ -32,6 +32,8 @@ struct fw_net {
 	bool masquerade;
 	bool icc;
 	bool internal;
+	bool has_no_masq;     /* masquerade, but not towards no_masq */
+	struct cidr4 no_masq;
 	bool routed;  /* reachable by routing from anywhere (berth-cni networks:
 		       * pods on other nodes talk to pods directly, without NAT) */
 };

@@ -233,7 +233,11 @@ static void nat_table(struct strbuf *b, const char *save, const struct fw_model 
 		for (int k = 0; k < 3; k++) {
 			if (k == 0 && !m->nets[i].masquerade)
 				continue;
-			if (k == 0)
+			if (k == 0 && m->nets[i].has_no_masq)
+				snprintf(rule, sizeof(rule),
+					 "-A POSTROUTING -s %s ! -d %s ! -o %s -m comment --comment berth -j MASQUERADE", c,
+					 cidr4_str(m->nets[i].no_masq, (char[19]){0}), br);
+			else if (k == 0)
 				snprintf(rule, sizeof(rule),
 					 "-A POSTROUTING -s %s ! -o %s -m comment --comment berth -j MASQUERADE", c, br);
 			else if (k == 1)

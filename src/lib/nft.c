@@ -133,6 +133,14 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade)
 			strbuf_printf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
+	/* (subnet . destination) pairs that keep their source address */
+	set_begin(b, "inet", "nomasq4", "type ipv4_addr . ipv4_addr; flags interval;");
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (m->nets[i].masquerade && m->nets[i].has_no_masq) {
+			char d[20];
+			strbuf_printf(b, "add element inet berth nomasq4 { %s . %s }\n",
+				cidr4_str(m->nets[i].subnet, c), cidr4_str(m->nets[i].no_masq, d));
+		}
 	/* Published ports: one map lookup per packet, whatever their number. */
 	static const char *const maps[][2] = {
 		{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
@@ -184,7 +192,7 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add rule inet berth forward oifname @routed accept\n"
 		/* nothing else gets in: unpublished ports are not reachable by routing */
 		"add rule inet berth forward oifname @bridges drop\n"
-		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges masquerade\n"
+		"add rule inet berth postrouting ip saddr @masq4 oifname != @bridges ip saddr . ip daddr != @nomasq4 masquerade\n"
 		/* 127.0.0.1:port from the host (with route_localnet on the bridge) */
 		"add rule inet berth postrouting ip saddr 127.0.0.0/8 oifname @bridges masquerade\n"
 		/* hairpin: a container reaching a published port through the host

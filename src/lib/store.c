@@ -14,7 +14,8 @@ struct store {
 	sqlite3 *db;
 };
 
-/* 2: the cni table (berth-cni attachments). 1 is upgraded in place. */
+/* 2: the cni table (berth-cni attachments), networks.no_masq. 1 is
+ * upgraded in place. */
 #define STORE_VERSION 2
 #define STORE_VERSION_STR "2"
 
@@ -25,7 +26,8 @@ static const char schema[] =
 	" gateway TEXT NOT NULL, mtu INTEGER NOT NULL, subnet6 TEXT, gateway6 TEXT,"
 	" user_bridge INTEGER NOT NULL, internal INTEGER NOT NULL,"
 	" masquerade INTEGER NOT NULL, icc INTEGER NOT NULL, builtin INTEGER NOT NULL,"
-	" created TEXT NOT NULL, anti_spoofing INTEGER NOT NULL DEFAULT 1);"
+	" created TEXT NOT NULL, anti_spoofing INTEGER NOT NULL DEFAULT 1,"
+	" no_masq TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS containers ("
 	" id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, created TEXT NOT NULL,"
 	" config TEXT NOT NULL, state INTEGER NOT NULL, pid INTEGER NOT NULL,"
@@ -114,7 +116,11 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 			store_close(s);
 			return r;
 		}
-		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+		if (version == 1)
+			rc = sqlite3_exec(s->db, "ALTER TABLE networks ADD COLUMN no_masq TEXT NOT NULL DEFAULT ''",
+					  NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
 		if (rc == SQLITE_OK && (tables <= 0 || version != STORE_VERSION))
 			rc = sqlite3_exec(s->db, "PRAGMA user_version = " STORE_VERSION_STR, NULL, NULL, NULL);
 	}
@@ -193,7 +199,7 @@ static int step_done(struct store *s, sqlite3_stmt *st, struct berth_error *err,
 
 #define NET_COLS                                                                  \
 	"id, name, driver, bridge, subnet, range, gateway, mtu, subnet6, gateway6," \
-	" user_bridge, internal, masquerade, icc, builtin, created, anti_spoofing"
+	" user_bridge, internal, masquerade, icc, builtin, created, anti_spoofing, no_masq"
 
 static void net_from_row(sqlite3_stmt *st, struct net_rec *n)
 {
@@ -224,6 +230,8 @@ static void net_from_row(sqlite3_stmt *st, struct net_rec *n)
 	n->builtin = sqlite3_column_int(st, 14);
 	col_text(st, 15, n->created, sizeof(n->created));
 	n->anti_spoofing = sqlite3_column_int(st, 16);
+	col_text(st, 17, buf, sizeof(buf));
+	n->has_no_masq = buf[0] && ipam_parse_cidr4(buf, &n->no_masq, NULL) == 0;
 }
 
 int store_network_get(struct store *s, const char *ref, struct net_rec *out)
@@ -244,10 +252,10 @@ int store_network_get(struct store *s, const char *ref, struct net_rec *out)
 
 int store_network_put(struct store *s, const struct net_rec *n, struct berth_error *err)
 {
-	char sub[20], rng[20], gw[16], sub6[64] = "", gw6[64] = "";
+	char sub[20], rng[20], gw[16], sub6[64] = "", gw6[64] = "", nm[20] = "";
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"INSERT OR REPLACE INTO networks (" NET_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
 	if (!st)
 		return sql_err(s, err, "save network");
 	bind_text(st, 1, n->id);
@@ -273,6 +281,7 @@ int store_network_put(struct store *s, const struct net_rec *n, struct berth_err
 	sqlite3_bind_int(st, 15, n->builtin);
 	bind_text(st, 16, n->created);
 	sqlite3_bind_int(st, 17, n->anti_spoofing);
+	bind_text(st, 18, n->has_no_masq ? cidr4_str(n->no_masq, nm) : "");
 	return step_done(s, st, err, "save network");
 }
 

@@ -42,6 +42,8 @@ struct net_rec {
 	bool icc;
 	bool builtin;         /* the default "bridge" network */
 	bool anti_spoofing;   /* containers may send only with their own IP and MAC */
+	bool has_no_masq;     /* traffic to no_masq keeps its source (berth-cni's */
+	struct cidr4 no_masq; /* nonMasqueradeCIDR: the cluster's pod range) */
 	char created[40];
 };
 
