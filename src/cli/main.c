@@ -37,7 +37,9 @@ static const char usage[] =
 	"  stats     Resource usage of containers (CPU, memory, processes)\n"
 	"  network   Manage networks (create, ls, inspect, rm, prune, connect, disconnect)\n"
 	"  p2p       Point-to-point links between containers, or a container and the host\n"
-	"  reload    Re-read daemon.json and restore bridges and firewall rules\n"
+	"  reload    Re-read daemon.json; repair what a killed command, a dead monitor or a\n"
+	"            reboot left; restore bridges, rules and DNS; apply restart policies\n"
+	"  system    prune (stopped containers, unused networks) or reset (everything)\n"
 	"\n"
 	"Run 'berth COMMAND --help' for more information on a command.\n";
 
@@ -50,6 +52,7 @@ static const struct {
 	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
 	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
 	{"port", cmd_port},	  {"p2p", cmd_p2p},	  {"stats", cmd_stats},
+	{"system", cmd_system},
 };
 
 int cli_ctx(struct cli *cli, struct berth_ctx **out)
@@ -60,6 +63,10 @@ int cli_ctx(struct cli *cli, struct berth_ctx **out)
 			cli_error("Error", &err);
 			return -1;
 		}
+		/* After a reboot the first command repairs (containers with a
+		 * restart policy come back). */
+		if (berth_reconcile_after_boot(cli->ctx, &err) < 0)
+			cli_error("Warning", &err);
 	}
 	*out = cli->ctx;
 	return 0;

@@ -300,12 +300,14 @@ int cmd_reload(struct cli *cli, int argc, char **argv)
 	if (argc >= 2) {
 		if (strcmp(argv[1], "--help"))
 			return cli_usage_error("reload", "\"berth reload\" accepts no arguments.");
-		puts("Usage:  berth reload\n\nRe-read daemon.json, restore the default bridge and the firewall rules");
+		puts("Usage:  berth reload\n\nRe-read daemon.json; repair what a killed command, a dead monitor or a reboot\n"
+		     "left (containers, addresses, veths, namespaces, cgroups, CNI attachments);\n"
+		     "restore bridges, firewall rules and DNS; apply restart policies");
 		return 0;
 	}
 	if (cli_ctx(cli, &ctx) < 0)
 		return 1;
-	if (berth_reload(ctx, &err) < 0) {
+	if (berth_reconcile(ctx, &err) < 0) {
 		cli_error("Error", &err);
 		return 1;
 	}

@@ -17,6 +17,8 @@ static const char run_usage[] =
 	"Options:\n"
 	"  -d, --detach               Run in the background and print the container ID\n"
 	"      --rm                   Remove the container when it exits\n"
+	"      --restart POLICY       Restart policy when the container exits: no, on-failure[:N],\n"
+	"                             always, unless-stopped\n"
 	"  -i, --interactive          Keep STDIN open\n"
 	"  -t, --tty                  Allocate a pseudo-TTY\n"
 	"      --name NAME            Assign a name to the container\n"
@@ -58,7 +60,7 @@ enum {
 	OPT_RM = 256, OPT_NAME, OPT_NET, OPT_IP, OPT_MAC, OPT_ROOTFS, OPT_HELP, OPT_LINK,
 	OPT_EXPOSE, OPT_ALIAS, OPT_DNS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_ADD_HOST,
 	OPT_PRIV, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECOPT, OPT_SWAP, OPT_CPUS, OPT_PIDS,
-	OPT_TMPFS, OPT_RO, OPT_PID, OPT_IPC, OPT_UTS, OPT_USERNS,
+	OPT_TMPFS, OPT_RO, OPT_PID, OPT_IPC, OPT_UTS, OPT_USERNS, OPT_RESTART,
 };
 
 /* The repeatable flags, collected into NULL-terminated lists. */
@@ -133,6 +135,7 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		{"ipc", required_argument, NULL, OPT_IPC},
 		{"uts", required_argument, NULL, OPT_UTS},
 		{"userns", required_argument, NULL, OPT_USERNS},
+		{"restart", required_argument, NULL, OPT_RESTART},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -160,6 +163,9 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 			break;
 		case OPT_RM:
 			o->auto_remove = true;
+			break;
+		case OPT_RESTART:
+			o->restart = optarg;
 			break;
 		case 'i':
 			o->interactive = true;

@@ -192,6 +192,9 @@ int main(int argc, char **argv)
 
 	struct berth_ctx *ctx = NULL;
 	r = berth_ctx_new(&ctx, &(struct berth_ctx_opts){0}, &err);
+	/* After a reboot, every recorded attachment's namespace is gone. */
+	if (r >= 0)
+		(void)berth_reconcile_after_boot(ctx, NULL);
 	json_t *result = NULL;
 	if (r >= 0) {
 		if (add)

@@ -62,6 +62,7 @@ struct berth_run_opts {
 	bool tty;                    /* -t */
 	bool interactive;            /* -i */
 	bool auto_remove;            /* --rm */
+	const char *restart;         /* --restart no|on-failure[:N]|always|unless-stopped */
 };
 
 /* Record a new container (state "created"). id receives the 64-hex id. */
@@ -114,6 +115,27 @@ int berth_container_logs(struct berth_ctx *ctx, const char *ref, int out_fd, int
 
 /* Re-read daemon.json and make the kernel match the store (bridges, rules). */
 int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
+
+/* Repair what a killed command, a dead monitor or a reboot left: containers
+ * recorded as running whose monitor is gone are ended and recorded as
+ * exited; containers that do not run hold no address, port, namespace or
+ * cgroup; run directories, veths on berth's bridges, `ip netns` names and
+ * cgroups that no record owns are removed, and CNI attachments whose
+ * namespace is gone released; bridges, rules and DNS are rebuilt; then the
+ * restart policies are applied. */
+int berth_reconcile(struct berth_ctx *ctx, struct berth_error *err);
+/* The same, but only when the host restarted since berth last ran here
+ * (the run directory has no or another boot id). Cheap otherwise. */
+int berth_reconcile_after_boot(struct berth_ctx *ctx, struct berth_error *err);
+
+/* `system prune`: remove stopped containers and unused user networks;
+ * their names are appended to containers / networks. */
+int berth_system_prune(struct berth_ctx *ctx, json_t *containers, json_t *networks,
+		       struct berth_error *err);
+/* `system reset`: remove everything berth made — every container (running
+ * ones killed), every network with its bridge (CNI attachments too), all
+ * rules, DNS servers, and the store. */
+int berth_system_reset(struct berth_ctx *ctx, struct berth_error *err);
 
 /* A container's published ports as Docker's `port` prints them:
  * an array of {"ContainerPort": "80/tcp", "HostIp": "0.0.0.0", "HostPort": "8080"}. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -266,4 +267,28 @@ json_t *cgroup_stats(const char *id)
 	return json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:I}", "memory", "usage", (json_int_t)usage,
 			 "limit", (json_int_t)limit, "pids", "current", (json_int_t)pids, "limit",
 			 (json_int_t)pids_max, "cpu_usage_ns", (json_int_t)cpu);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		(void)closedir(*d);
+}
+
+void cgroup_sweep(bool (*known)(const char *id, void *data), void *data)
+{
+	char p[4200];
+	bool v2 = is_v2();
+	for (size_t i = 0; i < (v2 ? 1 : ARRAY_SIZE(v1_ctrls)); i++) {
+		path_of(p, sizeof(p), v2 ? NULL : v1_ctrls[i], "", NULL);
+		_cleanup_(closedirp) DIR *d = opendir(p);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (e->d_type != DT_DIR || strlen(e->d_name) != 64 ||
+			    strspn(e->d_name, "0123456789abcdef") != 64 || known(e->d_name, data))
+				continue;
+			path_of(p, sizeof(p), v2 ? NULL : v1_ctrls[i], e->d_name, NULL);
+			(void)rmdir(p); /* fails while a process is in it: then it is not ours to end */
+		}
+	}
 }

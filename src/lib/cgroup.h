@@ -37,5 +37,7 @@ int cgroup_enter(const char *id, struct berth_error *err);
 /* After the container ended: did the kernel OOM-kill it? Then remove. */
 bool cgroup_oom_killed(const char *id);
 void cgroup_remove(const char *id);
+/* Remove berth's empty cgroups whose id known() does not recognise. */
+void cgroup_sweep(bool (*known)(const char *id, void *data), void *data);
 /* {"memory": {"usage", "limit"}, "pids": {"current", "limit"}, "cpu_usage_ns"} */
 json_t *cgroup_stats(const char *id);

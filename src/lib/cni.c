@@ -208,6 +208,7 @@ static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool *had_p
 	if (r < 0)
 		return berth_err_wrap(err, r, "delete %s", rec->veth);
 	(void)conntrack_forget(rec->ip);
+	fault_point("cni-del:unplugged");
 	if (json_array_size(rec->ports))
 		*had_ports = true;
 	r = ctx_store(ctx, &st, err);
@@ -456,7 +457,9 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 		return r;
 	}
 
+	fault_point("cni-add:stored");
 	r = plug(ctx, c, &n, &rec, cnl, netns_fd, err);
+	fault_point("cni-add:plugged");
 	/* The rules change only with a network or with published ports (every
 	 * CNI network has icc on and no per-attachment rule). */
 	if (r >= 0 && (changed || had_ports || c->n_ports))

@@ -5,6 +5,7 @@
  * rm end it. The store changes first in one transaction; the kernel follows.
  */
 #include "container.h"
+#include "restart.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -330,6 +331,19 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 	json_object_set_new(cfg, "tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "interactive", json_boolean(o->interactive));
 	json_object_set_new(cfg, "auto_remove", json_boolean(o->auto_remove));
+	if (o->restart) {
+		json_t *policy;
+		r = restart_policy_parse(o->restart, &policy, err);
+		if (r >= 0 && o->auto_remove && strcmp(json_string_value(json_object_get(policy, "Name")), "no")) {
+			json_decref(policy);
+			r = berth_errmsg(err, -EINVAL, "Conflicting options: --restart and --rm");
+		}
+		if (r < 0) {
+			json_decref(cfg);
+			return r;
+		}
+		json_object_set_new(cfg, "restart", policy);
+	}
 
 	struct ctr_rec c = {.config = cfg, .state = CTR_CREATED};
 	r = random_hex(c.id, 64);
@@ -699,7 +713,10 @@ int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, st
 	r = allocate_endpoint(ctx, c, &n, ep, !strcmp(ep->ifname, "eth0"), err);
 	if (r < 0)
 		return r;
-	return network_attach(ctx, &n, ep, netns_fd, cnl, err);
+	fault_point("attach:allocated");
+	r = network_attach(ctx, &n, ep, netns_fd, cnl, err);
+	fault_point("attach:plugged");
+	return r;
 }
 
 /* Plug every network the container belongs to, eth0 first. */
@@ -727,6 +744,7 @@ static int setup_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, int n
 		return r; /* the caller's teardown releases the allocations */
 	/* Re-applied on every start: a flushed ruleset heals on the next run. */
 	r = firewall_sync(ctx, err);
+	fault_point("start:rules");
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = dns_update(ctx, eps[i].network_id, err);
 	return r;
@@ -1076,7 +1094,7 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 	return r;
 }
 
-static int remove_files(struct berth_ctx *ctx, const char *id)
+int container_remove_files(struct berth_ctx *ctx, const char *id)
 {
 	_cleanup_free_ char *run = ctx_run_path(ctx, id, NULL);
 	_cleanup_free_ char *state = ctx_state_path(ctx, id, NULL);
@@ -1123,13 +1141,42 @@ void container_finished(struct berth_ctx *ctx, const char *id, int wstatus)
 	bool rm = json_is_true(json_object_get(c.config, "auto_remove"));
 	ctr_rec_clear(&c);
 	if (rm && store_container_del(st, id, NULL) == 0)
-		remove_files(ctx, id);
+		container_remove_files(ctx, id);
 }
 
 /* ---- start, stop, kill, rm ---- */
 
+/* Set or clear "stopped by the user" (which turns restart policies off). */
+static void set_manual_stop(struct berth_ctx *ctx, const char *id, bool on)
+{
+	struct store *st;
+	struct ctr_rec c;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_begin(st, NULL) < 0)
+		return;
+	if (store_container_get(st, id, &c) == 0) {
+		if (c.manual_stop != on) {
+			c.manual_stop = on;
+			(void)store_container_update(st, &c, NULL);
+		}
+		ctr_rec_clear(&c);
+	}
+	(void)store_commit(st, NULL);
+}
+
 int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
 			  struct berth_error *err)
+{
+	struct ctr_rec c;
+	int r = container_get(ctx, ref, &c, err);
+	if (r < 0)
+		return r;
+	set_manual_stop(ctx, c.id, false);
+	ctr_rec_clear(&c);
+	return container_start(ctx, ref, st, err);
+}
+
+int container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
+		    struct berth_error *err)
 {
 	struct ctr_rec c;
 	struct launch l;
@@ -1223,6 +1270,7 @@ int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
 	int r = container_get(ctx, ref, &c, err);
 	if (r < 0)
 		return r;
+	set_manual_stop(ctx, c.id, true);
 	if (c.state == CTR_RUNNING)
 		r = end_container(ctx, &c, timeout < 0 ? 10 : timeout, err);
 	ctr_rec_clear(&c);
@@ -1239,7 +1287,7 @@ int berth_container_kill(struct berth_ctx *ctx, const char *ref, int sig,
 	if (c.state != CTR_RUNNING || !ctr_alive(&c))
 		r = berth_errmsg(err, -ESRCH, "Cannot kill container: %s: container %s is not running",
 				 ref, c.id);
-	else if (kill(c.pid, sig) < 0)
+	else if ((set_manual_stop(ctx, c.id, true), kill(c.pid, sig) < 0))
 		r = berth_err(err, negerrno(), "kill container %s", ref);
 	ctr_rec_clear(&c);
 	return r;
@@ -1263,12 +1311,14 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 	if (c.state == CTR_RUNNING)
 		(void)end_container(ctx, &c, 0, NULL);
 	p2p_forget(ctx, c.id);
+	fault_point("rm:stopped");
 	(void)container_teardown(ctx, c.id, NULL);
+	fault_point("rm:released");
 	r = ctx_store(ctx, &st, err);
 	if (r >= 0)
 		r = store_container_del(st, c.id, err);
 	if (r >= 0)
-		remove_files(ctx, c.id);
+		container_remove_files(ctx, c.id);
 	ctr_rec_clear(&c);
 	return r;
 }

@@ -42,6 +42,12 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 			   struct berth_error *err);
 /* Called when the container process ended: teardown, exit code, --rm. */
 void container_finished(struct berth_ctx *ctx, const char *id, int wstatus);
+/* Start without touching "stopped by the user" (restarts by policy). */
+int container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
+		    struct berth_error *err);
+/* Remove a container's run and state directories. */
+int container_remove_files(struct berth_ctx *ctx, const char *id);
+
 /* Look a container up by id, name or unique id prefix, with Docker's
  * "No such container" (or an ambiguity) message. */
 int container_get(struct berth_ctx *ctx, const char *ref, struct ctr_rec *c,

@@ -2,6 +2,7 @@
 #include "ctx.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,4 +227,11 @@ void ctx_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd); /* releases the flock */
+}
+
+void fault_point(const char *name)
+{
+	const char *f = secure_getenv("BERTH_FAULT");
+	if (f && !strcmp(f, name))
+		(void)raise(SIGKILL);
 }

@@ -33,6 +33,11 @@ char *ctx_state_path(struct berth_ctx *ctx, const char *id, const char *leaf);
 int ctx_lock(struct berth_ctx *ctx);
 void ctx_unlock(int fd);
 
+/* Test hook: with BERTH_FAULT=NAME in the environment the process kills
+ * itself (SIGKILL) on reaching point NAME; tests/e2e/t-faults.sh cuts
+ * commands short this way and checks that the next command repairs. */
+void fault_point(const char *name);
+
 /* mkdir -p with mode. */
 int mkdir_p(const char *path, mode_t mode);
 /* Current UTC time in Docker's RFC 3339 form with nanoseconds. */

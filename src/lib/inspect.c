@@ -253,11 +253,15 @@ static json_t *container_json(struct berth_ctx *ctx, struct store *st, const str
 	json_t *host = json_pack("{s:s, s:b}", "NetworkMode", nm,
 		"AutoRemove", json_is_true(json_object_get(c->config, "auto_remove")));
 	host_isolation(host, c->config);
+	json_t *policy = json_object_get(c->config, "restart");
+	json_object_set_new(host, "RestartPolicy",
+			    policy ? json_deep_copy(policy)
+				   : json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
 	json_t *doc = json_pack("{s:s, s:s, s:O, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}",
 		"Id", c->id, "Created", c->created, "Path", json_array_get(argv, 0),
 		"Args", args, "State", state, "Image", "", "ResolvConfPath", p1,
 		"HostnamePath", p2, "HostsPath", p3, "LogPath", log ? log : "", "Name", name,
-		"RestartCount", 0, "Driver", rootfs ? "rootfs" : "overlay",
+		"RestartCount", c->restart_count, "Driver", rootfs ? "rootfs" : "overlay",
 		"HostConfig", host, "Config", config);
 	if (doc)
 		json_object_set_new(doc, "NetworkSettings", network_settings(ctx, st, c, running));

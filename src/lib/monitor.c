@@ -17,6 +17,7 @@
 #include "container.h"
 #include "p2p.h"
 #include "relay.h"
+#include "restart.h"
 #include "util.h"
 
 struct report {
@@ -123,6 +124,39 @@ fail_early:
 	return err ? err->code : -EIO;
 }
 
+/* The --restart policy: after Docker's back-off, start the container again
+ * under a new monitor (this one ends). A `berth stop` during the back-off
+ * wins: the record is read again after it. */
+static void restart_if_wanted(struct berth_ctx *ctx, const char *id)
+{
+	struct store *st;
+	struct ctr_rec c;
+	if (container_get(ctx, id, &c, NULL) < 0)
+		return;
+	bool again = restart_wanted(&c, false);
+	unsigned delay = restart_delay_ms(&c);
+	ctr_rec_clear(&c);
+	if (!again)
+		return;
+	ctx_release_handles(ctx);
+	(void)usleep(delay * 1000u);
+	if (ctx_store(ctx, &st, NULL) < 0 || store_begin(st, NULL) < 0)
+		return;
+	again = false;
+	if (store_container_get(st, id, &c) == 0) {
+		again = restart_wanted(&c, false);
+		if (again) {
+			c.restart_count++;
+			(void)store_container_update(st, &c, NULL);
+		}
+		ctr_rec_clear(&c);
+	}
+	if (store_commit(st, NULL) < 0 || !again)
+		return;
+	struct berth_start s = {0};
+	(void)container_start(ctx, id, &s, NULL);
+}
+
 static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const char *id,
 						   struct launch *l, int rep)
 {
@@ -187,6 +221,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	if (hold >= 0)
 		close(hold);
 	container_finished(ctx, id, wstatus);
+	restart_if_wanted(ctx, id);
 	_exit(0);
 fail:
 	(void)container_teardown(ctx, id, NULL);

@@ -607,3 +607,53 @@ int nl_route_list(struct nl *nl, int family, struct nl_addr **out,
 	int r = nl_dump(nl, h, route_cb, &vec, out);
 	return r < 0 ? berth_err(err, r, "list routes") : r;
 }
+
+struct port_vec {
+	int master;
+	struct nl_port *v;
+	size_t n;
+	int error;
+};
+
+static int port_cb(const struct nlmsghdr *h, void *data)
+{
+	struct port_vec *vec = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	struct attr_tab t = { .tb = tb, .max = IFLA_MAX };
+	uint32_t master = 0;
+
+	if (h->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(h) < sizeof(*ifi) ||
+	    mnl_attr_parse(h, sizeof(*ifi), attr_cb, &t) < 0 || !tb[IFLA_IFNAME] ||
+	    !attr_u32(tb[IFLA_MASTER], &master) || (int)master != vec->master)
+		return MNL_CB_OK;
+	struct nl_port *nv = realloc(vec->v, (vec->n + 1) * sizeof(*nv));
+	if (!nv) {
+		vec->error = -ENOMEM;
+		return MNL_CB_OK;
+	}
+	vec->v = nv;
+	snprintf(nv[vec->n].name, sizeof(nv[vec->n].name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	nv[vec->n++].ifindex = ifi->ifi_index;
+	return MNL_CB_OK;
+}
+
+int nl_bridge_ports(struct nl *nl, int master, struct nl_port **out, struct berth_error *err)
+{
+	NL_REQ_BUF(buf);
+	struct port_vec vec = { .master = master };
+
+	*out = NULL;
+	struct nlmsghdr *h = nl_msg(buf, RTM_GETLINK, NLM_F_DUMP);
+	nl_ifi(h)->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(h, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	int r = nl_request(nl, h, port_cb, &vec);
+	if (r == 0)
+		r = vec.error;
+	if (r < 0) {
+		free(vec.v);
+		return berth_err(err, r, "list bridge ports");
+	}
+	*out = vec.v;
+	return (int)vec.n;
+}

@@ -68,6 +68,13 @@ struct nl_link_change {
 int nl_link_set(struct nl *nl, int ifindex, const struct nl_link_change *c,
 		struct berth_error *err);
 
+/* The links enslaved to bridge master: *out malloc'ed; returns the count. */
+struct nl_port {
+	int ifindex;
+	char name[16];
+};
+int nl_bridge_ports(struct nl *nl, int master, struct nl_port **out, struct berth_error *err);
+
 /* Hairpin mode on a bridge port: frames may leave by the port they came
  * in on (a container reaching its own published port through the host). */
 int nl_bridge_port_hairpin(struct nl *nl, int ifindex, bool on, struct berth_error *err);

@@ -221,6 +221,7 @@ int berth_network_create(struct berth_ctx *ctx, const struct berth_network_opts 
 	if (ctx_nl(ctx, &nl, err) >= 0 && nl_link_get(nl, n.bridge, &l, NULL) > 0)
 		return berth_errmsg(err, -EEXIST, "an interface named %s already exists on the host", n.bridge);
 	r = store_network_put(st, &n, err);
+	fault_point("network-create:stored");
 	if (r < 0)
 		return r;
 	r = network_bridge_ensure(ctx, &n, err);
@@ -277,6 +278,7 @@ static int remove_net(struct berth_ctx *ctx, struct store *st, const struct net_
 				    n->name, n->id);
 	dns_stop(ctx, n->id);
 	(void)network_bridge_remove(ctx, n, NULL);
+	fault_point("network-rm:bridge");
 	int r = store_network_del(st, n->id, err);
 	if (r >= 0)
 		r = firewall_sync(ctx, err);

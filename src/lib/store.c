@@ -14,8 +14,8 @@ struct store {
 	sqlite3 *db;
 };
 
-/* 2: the cni table (berth-cni attachments), networks.no_masq. 1 is
- * upgraded in place. */
+/* 2: the cni table (berth-cni attachments), networks.no_masq,
+ * containers.manual_stop and .restart_count. 1 is upgraded in place. */
 #define STORE_VERSION 2
 #define STORE_VERSION_STR "2"
 
@@ -34,7 +34,8 @@ static const char schema[] =
 	" pid_start INTEGER NOT NULL, monitor_pid INTEGER NOT NULL,"
 	" monitor_start INTEGER NOT NULL, exit_code INTEGER NOT NULL,"
 	" started_at TEXT NOT NULL, finished_at TEXT NOT NULL, error TEXT NOT NULL,"
-	" oom_killed INTEGER NOT NULL DEFAULT 0);"
+	" oom_killed INTEGER NOT NULL DEFAULT 0, manual_stop INTEGER NOT NULL DEFAULT 0,"
+	" restart_count INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS endpoints ("
 	" container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
 	" network_id TEXT NOT NULL REFERENCES networks(id),"
@@ -117,7 +118,10 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 			return r;
 		}
 		if (version == 1)
-			rc = sqlite3_exec(s->db, "ALTER TABLE networks ADD COLUMN no_masq TEXT NOT NULL DEFAULT ''",
+			rc = sqlite3_exec(s->db,
+					  "ALTER TABLE networks ADD COLUMN no_masq TEXT NOT NULL DEFAULT '';"
+					  "ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"
+					  "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;",
 					  NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
@@ -347,7 +351,8 @@ void ctr_recs_free(struct ctr_rec *v, size_t n)
 
 #define CTR_COLS                                                               \
 	"id, name, created, config, state, pid, pid_start, monitor_pid,"       \
-	" monitor_start, exit_code, started_at, finished_at, error, oom_killed"
+	" monitor_start, exit_code, started_at, finished_at, error, oom_killed,"   \
+	" manual_stop, restart_count"
 
 static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
 {
@@ -369,6 +374,8 @@ static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
 	col_text(st, 11, c->finished_at, sizeof(c->finished_at));
 	col_text(st, 12, c->error, sizeof(c->error));
 	c->oom_killed = sqlite3_column_int(st, 13);
+	c->manual_stop = sqlite3_column_int(st, 14);
+	c->restart_count = sqlite3_column_int(st, 15);
 }
 
 int store_container_get(struct store *s, const char *ref, struct ctr_rec *out)
@@ -404,13 +411,15 @@ static void bind_runtime(sqlite3_stmt *st, const struct ctr_rec *c)
 	bind_text(st, 12, c->finished_at);
 	bind_text(st, 13, c->error);
 	sqlite3_bind_int(st, 14, c->oom_killed);
+	sqlite3_bind_int(st, 15, c->manual_stop);
+	sqlite3_bind_int(st, 16, c->restart_count);
 }
 
 int store_container_insert(struct store *s, const struct ctr_rec *c, struct berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"INSERT INTO containers (" CTR_COLS ") VALUES"
-		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
 	if (!st)
 		return sql_err(s, err, "add container");
 	_cleanup_free_ char *cfg = json_dumps(c->config, JSON_COMPACT);
@@ -427,7 +436,8 @@ int store_container_update(struct store *s, const struct ctr_rec *c, struct bert
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
 		"UPDATE containers SET state = ?5, pid = ?6, pid_start = ?7,"
 		" monitor_pid = ?8, monitor_start = ?9, exit_code = ?10,"
-		" started_at = ?11, finished_at = ?12, error = ?13, oom_killed = ?14 WHERE id = ?1");
+		" started_at = ?11, finished_at = ?12, error = ?13, oom_killed = ?14,"
+		" manual_stop = ?15, restart_count = ?16 WHERE id = ?1");
 	if (!st)
 		return sql_err(s, err, "update container");
 	bind_text(st, 1, c->id);

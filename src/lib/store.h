@@ -71,6 +71,8 @@ struct ctr_rec {
 	uint64_t monitor_start;
 	int exit_code;
 	bool oom_killed;
+	bool manual_stop;     /* stopped or killed by the user: no restart */
+	int restart_count;    /* restarts by the --restart policy */
 	char started_at[40];
 	char finished_at[40];
 	char error[256];

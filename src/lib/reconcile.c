@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reconcile: make the host and the store agree again after something was
+ * cut short — a berth command killed half-way, a monitor that died, a
+ * reboot. The store is the truth for what should exist; the kernel side is
+ * rebuilt from it and whatever berth made that the store does not know is
+ * removed. Restart policies are applied last.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "cgroup.h"
+#include "container.h"
+#include "dns.h"
+#include "firewall.h"
+#include "netns.h"
+#include "network.h"
+#include "restart.h"
+#include "util.h"
+
+/* The kernel's id for this boot, kept in the run directory: when it is
+ * missing or different, the host restarted since berth last ran. */
+static bool booted_since(struct berth_ctx *ctx, bool mark)
+{
+	char now[64] = "", was[64] = "";
+	_cleanup_free_ char *path = NULL;
+	if (asprintf(&path, "%s/boot_id", ctx->run_root) < 0)
+		return false;
+	_cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (f && !fgets(now, sizeof(now), f))
+		now[0] = '\0';
+	_cleanup_fclose_ FILE *g = fopen(path, "re");
+	if (g && !fgets(was, sizeof(was), g))
+		was[0] = '\0';
+	bool booted = strcmp(now, was) != 0;
+	if (booted && mark && mkdir_p(ctx->run_root, 0711) >= 0)
+		(void)write_file(path, now, strlen(now), 0644);
+	return booted;
+}
+
+/* A container recorded as running: its process and monitor must be alive.
+ * A process whose monitor died is ended (nobody would release its
+ * network when it exits); then the exit is recorded. */
+static void check_running(struct berth_ctx *ctx, struct ctr_rec *c)
+{
+	if (c->state != CTR_RUNNING || (ctr_alive(c) && monitor_alive(c)))
+		return;
+	if (ctr_alive(c)) {
+		(void)kill(c->pid, SIGKILL);
+		for (int i = 0; i < 500 && ctr_alive(c); i++)
+			(void)usleep(10000);
+	}
+	container_finished(ctx, c->id, W_EXITCODE(137, 0));
+	struct store *st;
+	if (ctx_store(ctx, &st, NULL) == 0) {
+		ctr_rec_clear(c);
+		(void)store_container_get(st, c->id, c);
+	}
+}
+
+/* A container that is not running holds no address, port or namespace. */
+static bool holds_resources(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c)
+{
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	_cleanup_free_ struct port_rec *ports = NULL;
+	_cleanup_free_ char *ns = ctx_run_path(ctx, c->id, "netns");
+	size_t ne = 0, np = 0;
+	struct stat sb;
+	(void)store_endpoint_list(st, c->id, NULL, &eps, &ne);
+	for (size_t i = 0; i < ne; i++)
+		if (eps[i].ip)
+			return true;
+	(void)store_port_list(st, c->id, &ports, &np);
+	return np || (ns && stat(ns, &sb) == 0);
+}
+
+static bool known_container(const char *id, void *data)
+{
+	struct store *st = data;
+	struct ctr_rec c = {0};
+	if (store_container_get(st, id, &c) < 0 || strcmp(c.id, id)) {
+		if (c.config)
+			ctr_rec_clear(&c);
+		return false;
+	}
+	bool running = c.state == CTR_RUNNING;
+	ctr_rec_clear(&c);
+	return running;
+}
+
+/* Run directories of containers the store does not have. */
+static void sweep_run_dirs(struct berth_ctx *ctx, struct store *st)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/containers", ctx->run_root) < 0)
+		return;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		struct ctr_rec c = {0};
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 64)
+			continue;
+		if (store_container_get(st, e->d_name, &c) == 0 && !strcmp(c.id, e->d_name)) {
+			ctr_rec_clear(&c);
+			continue;
+		}
+		if (c.config)
+			ctr_rec_clear(&c);
+		_cleanup_free_ char *ns = ctx_run_path(ctx, e->d_name, "netns");
+		if (ns)
+			(void)netns_remove(ns, NULL);
+		(void)container_remove_files(ctx, e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* `ip netns` names pointing into our run directory at nothing. */
+static void sweep_netns_names(struct berth_ctx *ctx)
+{
+	DIR *d = opendir(ctx->netns_dir);
+	struct dirent *e;
+	size_t rl = strlen(ctx->run_root);
+	while (d && (e = readdir(d))) {
+		char link[4096], path[4096];
+		struct stat sb;
+		snprintf(path, sizeof(path), "%s/%s", ctx->netns_dir, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (!strncmp(link, ctx->run_root, rl) && link[rl] == '/' && stat(link, &sb) < 0)
+			(void)unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+static bool veth_known(const char *name, const struct ep_rec *eps, size_t ne,
+		       const struct cni_rec *cv, size_t nc)
+{
+	for (size_t i = 0; i < ne; i++)
+		if (!strcmp(eps[i].veth, name))
+			return eps[i].ip != 0;
+	for (size_t i = 0; i < nc; i++)
+		if (!strcmp(cv[i].veth, name))
+			return true;
+	return false;
+}
+
+/* Ports of berth's bridges named like berth's veths that no running
+ * endpoint or CNI attachment owns. */
+static void sweep_veths(struct berth_ctx *ctx, struct store *st)
+{
+	struct nl *nl;
+	_cleanup_free_ struct net_rec *nets = NULL;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	struct cni_rec *cv = NULL;
+	size_t n = 0, ne = 0, nc = 0;
+	if (ctx_nl(ctx, &nl, NULL) < 0 || store_network_list(st, &nets, &n) < 0)
+		return;
+	(void)store_endpoint_list(st, NULL, NULL, &eps, &ne);
+	(void)store_cni_list(st, NULL, NULL, NULL, &cv, &nc);
+	for (size_t i = 0; i < n; i++) {
+		struct nl_link br;
+		_cleanup_free_ struct nl_port *ports = NULL;
+		if (nets[i].user_bridge || nl_link_get(nl, nets[i].bridge, &br, NULL) < 0)
+			continue;
+		int np = nl_bridge_ports(nl, br.ifindex, &ports, NULL);
+		for (int k = 0; k < np; k++)
+			if (strlen(ports[k].name) == 15 && !strncmp(ports[k].name, "veth", 4) &&
+			    !veth_known(ports[k].name, eps, ne, cv, nc))
+				(void)nl_link_del(nl, ports[k].name, NULL);
+	}
+	cni_recs_free(cv, nc);
+}
+
+/* CNI attachments whose namespace is gone (the pod is gone; after a
+ * reboot, all of them). */
+static void sweep_cni(struct berth_ctx *ctx, struct store *st)
+{
+	struct cni_rec *cv = NULL;
+	size_t nc = 0;
+	struct nl *nl;
+	if (store_cni_list(st, NULL, NULL, NULL, &cv, &nc) < 0 || ctx_nl(ctx, &nl, NULL) < 0) {
+		cni_recs_free(cv, nc);
+		return;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		struct stat sb;
+		if (stat(cv[i].netns, &sb) == 0)
+			continue;
+		(void)nl_link_del(nl, cv[i].veth, NULL);
+		(void)store_cni_del(st, cv[i].network_id, cv[i].container_id, cv[i].ifname, NULL);
+	}
+	cni_recs_free(cv, nc);
+}
+
+static int reconcile(struct berth_ctx *ctx, bool boot, struct berth_error *err)
+{
+	struct store *st;
+	struct ctr_rec *v = NULL;
+	size_t n = 0;
+	int r = ctx_store(ctx, &st, err);
+	if (r >= 0)
+		r = store_container_list(st, &v, &n);
+	if (r < 0)
+		return berth_err_wrap(err, r, "reconcile");
+	for (size_t i = 0; i < n; i++) {
+		check_running(ctx, &v[i]);
+		if (v[i].state != CTR_RUNNING && holds_resources(ctx, st, &v[i]))
+			(void)container_teardown(ctx, v[i].id, NULL);
+		if (v[i].state != CTR_RUNNING)
+			cgroup_remove(v[i].id);
+	}
+	sweep_run_dirs(ctx, st);
+	sweep_netns_names(ctx);
+	sweep_cni(ctx, st);
+	sweep_veths(ctx, st);
+	cgroup_sweep(known_container, st);
+	/* Bridges, rules and names as the store says. */
+	r = berth_reload(ctx, err);
+	_cleanup_free_ struct net_rec *nets = NULL;
+	size_t nn = 0;
+	if (r >= 0 && store_network_list(st, &nets, &nn) == 0)
+		for (size_t i = 0; i < nn; i++)
+			if (!nets[i].builtin && strcmp(nets[i].driver, "cni"))
+				(void)dns_update(ctx, nets[i].id, NULL);
+	/* Restart policies, now that everything is released. */
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct ctr_rec c;
+		if (container_get(ctx, v[i].id, &c, NULL) < 0)
+			continue;
+		if (restart_wanted(&c, boot)) {
+			struct berth_start s = {0};
+			(void)container_start(ctx, c.id, &s, NULL);
+		}
+		ctr_rec_clear(&c);
+	}
+	ctr_recs_free(v, n);
+	return r;
+}
+
+int berth_reconcile(struct berth_ctx *ctx, struct berth_error *err)
+{
+	return reconcile(ctx, booted_since(ctx, true), err);
+}
+
+int berth_reconcile_after_boot(struct berth_ctx *ctx, struct berth_error *err)
+{
+	if (!booted_since(ctx, true))
+		return 0;
+	return reconcile(ctx, true, err);
+}
