@@ -513,3 +513,21 @@ $(grep "$id" /proc/self/mountinfo)"
 	fi
 	return 0
 }
+
+# ---------------------------------------------------------------- berth-cni
+
+# The berth-cni binary (t-cni*): $BERTH_CNI, else the one next to $BERTH (the same
+# meson build dir, src/cni/berth-cni; or the same directory for an installed berth).
+e2e_find_berth_cni()
+{
+	if [ -n "${BERTH_CNI:-}" ]; then
+		case $BERTH_CNI in /*) ;; *) BERTH_CNI=$PWD/$BERTH_CNI ;; esac
+	else
+		case $BERTH in
+		*/src/cli/berth) BERTH_CNI=${BERTH%/src/cli/berth}/src/cni/berth-cni ;;
+		*) BERTH_CNI=$(dirname "$BERTH")/berth-cni ;;
+		esac
+	fi
+	export BERTH_CNI
+	[ -x "$BERTH_CNI" ] || fail "berth-cni binary not found at $BERTH_CNI (set BERTH_CNI=...)"
+}
