@@ -7,8 +7,9 @@ PKGS="meson ninja-build pkg-config gcc libc6-dev
 libmnl-dev libnftables-dev libsqlite3-dev libjansson-dev libcmocka-dev
 libcap-ng-dev libseccomp-dev
 nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
-# Test-only: Debian's nginx, run inside containers by the reverse-proxy test.
-TEST_PKGS="nginx-light"
+# Test-only: Debian's nginx, run inside containers by the reverse-proxy test;
+# podman, which drives berth-cni through its CNI backend in t-cni-podman.
+TEST_PKGS="nginx-light podman"
 
 missing=""
 for p in $PKGS $TEST_PKGS "$@"; do
