@@ -57,6 +57,7 @@ printf '## 4. Comparisons (same run, same machine)\n\n' >"$OUT/compare.md"
 part compare cni
 part compare docker
 part compare podman
+part cni
 elapsed=$(($(date +%s) - start))
 
 # --- the chart: every container's `run -d`, and a moving median of 21 ---
@@ -156,6 +157,7 @@ dirty=""
 	cat "$OUT/dataplane.md" 2>/dev/null
 	echo ""
 	cat "$OUT/compare.md"
+	cat "$OUT/cni.md" 2>/dev/null
 } >"$OUT/results.md"
 rm -f "$OUT/latency.md" "$OUT/scale.md" "$OUT/dataplane.md" "$OUT/compare.md"
 echo "bench: done in $((elapsed / 60)) min $((elapsed % 60)) s: $OUT/results.md, $OUT/latency.png" >&2
