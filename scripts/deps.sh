@@ -8,8 +8,9 @@ libmnl-dev libnftables-dev libsqlite3-dev libjansson-dev libcmocka-dev
 libcap-ng-dev libseccomp-dev
 nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
 # Test-only: Debian's nginx, run inside containers by the reverse-proxy test;
-# podman, which drives berth-cni through its CNI backend in t-cni-podman.
-TEST_PKGS="nginx-light podman"
+# podman, which drives berth-cni through its CNI backend in t-cni-podman;
+# jq, which the CNI tests read results with.
+TEST_PKGS="nginx-light podman jq"
 
 missing=""
 for p in $PKGS $TEST_PKGS "$@"; do

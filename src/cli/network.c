@@ -20,7 +20,7 @@ static const char usage[] =
 	"                  com.docker.network.bridge.enable_ip_masquerade=false,\n"
 	"                  com.berth.network.anti_spoofing=false\n"
 	"  ls [-q] [--format TEMPLATE|json]   List networks\n"
-	"  inspect NETWORK...            Display detailed information on networks\n"
+	"  inspect [-f FORMAT] NETWORK...  Display detailed information on networks\n"
 	"  rm NETWORK...                 Remove networks (refused while containers are attached)\n"
 	"  prune                         Remove all networks without containers\n"
 	"  connect [--ip IP] [--alias NAME] NETWORK CONTAINER\n"
@@ -89,8 +89,20 @@ static int network_ls(json_t *nets, int argc, char **argv)
 static int network_inspect(json_t *nets, int argc, char **argv)
 {
 	json_t *out = json_array();
-	int rc = 0;
-	for (int a = 0; a < argc; a++) {
+	const char *format = NULL;
+	int rc = 0, a = 0;
+	if (argc >= 2 && (!strcmp(argv[0], "-f") || !strcmp(argv[0], "--format"))) {
+		format = argv[1];
+		a = 2;
+	} else if (argc >= 1 && !strncmp(argv[0], "--format=", 9)) {
+		format = argv[0] + 9;
+		a = 1;
+	}
+	if (a == argc) {
+		json_decref(out);
+		return cli_usage_error("network inspect", "\"berth network inspect\" requires at least 1 argument.");
+	}
+	for (; a < argc; a++) {
 		size_t i;
 		json_t *n, *found = NULL;
 		json_array_foreach(nets, i, n) {
@@ -104,11 +116,18 @@ static int network_inspect(json_t *nets, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
+		if (format) {
+			if (cli_print_template(format, found) < 0)
+				rc = 1;
+			continue;
+		}
 		json_array_append(out, found);
 	}
-	char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-	printf("%s\n", s);
-	free(s);
+	if (!format) {
+		char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+		printf("%s\n", s);
+		free(s);
+	}
 	json_decref(out);
 	return rc;
 }

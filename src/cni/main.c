@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 	}
 
 	struct berth_ctx *ctx = NULL;
-	r = berth_ctx_new(&ctx, &(struct berth_ctx_opts){0}, &err);
+	r = berth_ctx_new(&ctx, &(struct berth_ctx_opts){.root = c.data_dir, .run_root = c.run_dir}, &err);
 	/* After a reboot, every recorded attachment's namespace is gone. */
 	if (r >= 0)
 		(void)berth_reconcile_after_boot(ctx, NULL);

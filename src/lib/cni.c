@@ -573,6 +573,9 @@ int berth_cni_gc(struct berth_ctx *ctx, const struct cni_conf *c, struct berth_e
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
+	if (!c->has_valid)
+		return berth_errmsg(err, -EINVAL,
+				    "cni.dev/valid-attachments: missing (GC releases every attachment not listed; an empty list releases all)");
 	net_name(c->name, name);
 	if (store_network_get(st, name, &n) < 0)
 		return 0;

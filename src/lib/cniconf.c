@@ -507,6 +507,16 @@ int cni_conf_parse(const char *buf, size_t len, const char *cni_args, bool full,
 		r = out->version = cni_version_index(out->version_str, err);
 	if (r >= 0)
 		r = get_str(out->doc, "name", "", &out->name, err);
+	/* Where berth keeps its state: read for DEL too, as runtimes do not
+	 * always pass their environment on (Podman's cleanup does not). */
+	if (r >= 0)
+		r = get_str(out->doc, "dataDir", "", &out->data_dir, err);
+	if (r >= 0)
+		r = get_str(out->doc, "runDir", "", &out->run_dir, err);
+	if (r >= 0 && out->data_dir && *out->data_dir != '/')
+		r = berth_errmsg(err, -EINVAL, "dataDir \"%s\": want an absolute path", out->data_dir);
+	if (r >= 0 && out->run_dir && *out->run_dir != '/')
+		r = berth_errmsg(err, -EINVAL, "runDir \"%s\": want an absolute path", out->run_dir);
 	if (r >= 0 && full) {
 		if (!out->name || !*out->name || strlen(out->name) > 100 || strpbrk(out->name, "/ \t\n"))
 			r = berth_errmsg(err, -EINVAL, "name \"%s\": want a network name of 1-100 characters, no spaces or '/'",

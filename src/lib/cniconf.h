@@ -51,6 +51,8 @@ struct cni_conf {
 	const char *version_str;
 	const char *name;            /* the network's name */
 	const char *type;
+	const char *data_dir;        /* "dataDir": berth's state (default BERTH_ROOT or /var/lib/berth) */
+	const char *run_dir;         /* "runDir": berth's runtime state (BERTH_RUN_ROOT, /run/berth) */
 	char bridge[16];             /* default "cni0" */
 	bool is_gateway;             /* the bridge holds the gateway address */
 	bool is_default_gw;          /* and containers route through it by default */

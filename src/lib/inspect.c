@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "container.h"
+#include "firewall.h"
 #include "ports.h"
 #include "security.h"
 #include "cgroup.h"
@@ -366,6 +367,32 @@ int berth_network_list(struct berth_ctx *ctx, json_t **out, struct berth_error *
 				"IPv4Address", cidr, "IPv6Address", ""));
 			ctr_rec_clear(&c);
 		}
+		/* berth-cni attachments: keyed "CONTAINERID/IFNAME" (one container may
+		 * have several), named after the runtime's namespace. */
+		struct cni_rec *cv = NULL;
+		size_t nc = 0;
+		(void)store_cni_list(st, nets[i].id, NULL, NULL, &cv, &nc);
+		for (size_t j = 0; j < nc; j++) {
+			char a4[16], m[18], cidr[24], key[300], a6[INET6_ADDRSTRLEN + 4] = "";
+			snprintf(cidr, sizeof(cidr), "%s/%u", ip4_str(cv[j].ip, a4), nets[i].subnet.len);
+			snprintf(key, sizeof(key), "%s/%s", cv[j].container_id, cv[j].ifname);
+			if (cv[j].has_ip6) {
+				inet_ntop(AF_INET6, &cv[j].ip6, a6, INET6_ADDRSTRLEN);
+				snprintf(a6 + strlen(a6), 5, "/%u", nets[i].subnet6.len);
+			}
+			json_t *pm = json_array(), *p;
+			size_t k;
+			json_array_foreach(cv[j].ports, k, p) /* the runtime's portMappings shape */
+				json_array_append_new(pm, json_pack("{s:O, s:O, s:s, s:O}",
+					"hostPort", json_object_get(p, "hostPort"),
+					"containerPort", json_object_get(p, "containerPort"),
+					"protocol", fw_proto_name((uint8_t)json_integer_value(json_object_get(p, "proto"))),
+					"hostIP", json_object_get(p, "hostIP")));
+			json_object_set_new(ctrs, key, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
+				"Name", cv[j].netns, "EndpointID", cv[j].veth, "MacAddress", mac_str(cv[j].mac, m),
+				"IPv4Address", cidr, "IPv6Address", a6, "PortMappings", pm));
+		}
+		cni_recs_free(cv, nc);
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:n, s:o}, s:b, s:o, s:{s:s}}",
 			"Name", nets[i].name, "Id", nets[i].id, "Created", nets[i].created,
 			"Scope", "local", "Driver", nets[i].driver, "EnableIPv6", nets[i].has_v6,
