@@ -207,7 +207,8 @@ static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool *had_p
 	}
 	if (r < 0)
 		return berth_err_wrap(err, r, "delete %s", rec->veth);
-	(void)conntrack_forget(rec->ip);
+	if (json_array_size(rec->ports)) /* (see container_teardown) */
+		(void)conntrack_forget(rec->ip);
 	fault_point("cni-del:unplugged");
 	if (json_array_size(rec->ports))
 		*had_ports = true;

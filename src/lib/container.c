@@ -742,8 +742,9 @@ static int setup_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, int n
 	}
 	if (r < 0)
 		return r; /* the caller's teardown releases the allocations */
-	/* Re-applied on every start: a flushed ruleset heals on the next run. */
-	r = firewall_sync(ctx, err);
+	/* This container's elements; everything, if the ruleset is not the one
+	 * berth left (a flushed ruleset heals on the next run). */
+	r = firewall_container(ctx, c->id, true, err);
 	fault_point("start:rules");
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = dns_update(ctx, eps[i].network_id, err);
@@ -790,6 +791,8 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		return 0;
 	_cleanup_free_ struct ep_rec *eps = NULL;
 	size_t n = 0;
+	/* (what goes from the rules, read before the addresses are released) */
+	struct fw_delta *fwd = fw_delta_of(ctx, c.id, false);
 	if (store_endpoint_list(st, c.id, NULL, &eps, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			r = network_detach(ctx, &eps[i], err);
@@ -808,11 +811,18 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		if (r < 0 && !rc)
 			rc = r;
 	}
-	/* Flows NATed to or from these addresses must not outlive them. */
+	/* Flows DNATed to these addresses (published ports) must not outlive
+	 * them: the next container with the address would get them. (Walking
+	 * the conntrack table costs ~20 ms, so only when there were ports;
+	 * other flows of the address match nothing a new owner could not.) */
+	_cleanup_free_ struct port_rec *ports = NULL;
+	size_t np = 0;
+	(void)store_port_list(st, c.id, &ports, &np);
 	bool released = false;
 	for (size_t i = 0; i < n; i++)
 		if (eps[i].ip) {
-			(void)conntrack_forget(eps[i].ip);
+			if (np)
+				(void)conntrack_forget(eps[i].ip);
 			released = true;
 		}
 	if (store_begin(st, rc ? NULL : err) == 0) {
@@ -827,7 +837,8 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 	/* Links, icc ports, published ports and names of these endpoints go
 	 * (a second teardown, e.g. rm after the monitor's, has nothing to do). */
 	if (released)
-		(void)firewall_sync(ctx, NULL);
+		(void)firewall_apply_delta(ctx, fwd, false, NULL);
+	fw_delta_free(fwd);
 	for (size_t i = 0; released && i < n; i++)
 		(void)dns_update(ctx, eps[i].network_id, NULL);
 	ctr_rec_clear(&c);
@@ -1308,8 +1319,10 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 		ctr_rec_clear(&c);
 		return r;
 	}
-	if (c.state == CTR_RUNNING)
+	if (c.state == CTR_RUNNING) {
+		set_manual_stop(ctx, c.id, true); /* no restart policy brings it back */
 		(void)end_container(ctx, &c, 0, NULL);
+	}
 	p2p_forget(ctx, c.id);
 	fault_point("rm:stopped");
 	(void)container_teardown(ctx, c.id, NULL);

@@ -71,13 +71,13 @@ struct model_buf {
 };
 
 /* Running endpoints on networks with anti-spoofing on. */
-static int collect_guards(struct store *st, const struct net_rec *nets, size_t n_nets,
-			  struct model_buf *mb)
+static int collect_guards(struct store *st, const char *ctr, const struct net_rec *nets,
+			  size_t n_nets, struct model_buf *mb)
 {
 	for (size_t j = 0; j < n_nets; j++) {
 		_cleanup_free_ struct ep_rec *eps = NULL;
 		size_t n = 0;
-		if (!nets[j].anti_spoofing || store_endpoint_list(st, NULL, nets[j].id, &eps, &n) < 0 || !n)
+		if (!nets[j].anti_spoofing || store_endpoint_list(st, ctr, nets[j].id, &eps, &n) < 0 || !n)
 			continue;
 		struct fw_guard *v = realloc(mb->guards, (mb->n_guards + n) * sizeof(*v));
 		if (!v)
@@ -98,12 +98,12 @@ static int collect_guards(struct store *st, const struct net_rec *nets, size_t n
 }
 
 /* Published ports of containers with a running endpoint. */
-static int collect_dnats(struct store *st, const struct net_rec *nets, size_t n_nets,
-			 struct model_buf *mb)
+static int collect_dnats(struct store *st, const char *ctr, const struct net_rec *nets,
+			 size_t n_nets, struct model_buf *mb)
 {
 	_cleanup_free_ struct port_rec *pv = NULL;
 	size_t n = 0;
-	int r = store_port_list(st, NULL, &pv, &n);
+	int r = store_port_list(st, ctr, &pv, &n);
 	if (r < 0 || !n)
 		return r;
 	mb->dnats = calloc(n, sizeof(*mb->dnats));
@@ -181,13 +181,13 @@ static int collect_cni_dnats(struct store *st, const struct net_rec *nets, size_
 }
 
 /* Ports of running endpoints on networks with icc off. */
-static int collect_ports(struct store *st, const struct net_rec *nets, size_t n_nets,
-			 struct model_buf *mb)
+static int collect_ports(struct store *st, const char *ctr, const struct net_rec *nets,
+			 size_t n_nets, struct model_buf *mb)
 {
 	for (size_t j = 0; j < n_nets; j++) {
 		_cleanup_free_ struct ep_rec *eps = NULL;
 		size_t n = 0;
-		if (nets[j].icc || store_endpoint_list(st, NULL, nets[j].id, &eps, &n) < 0 || !n)
+		if (nets[j].icc || store_endpoint_list(st, ctr, nets[j].id, &eps, &n) < 0 || !n)
 			continue;
 		struct fw_port *v = realloc(mb->ports, (mb->n_ports + n) * sizeof(*v));
 		if (!v)
@@ -278,6 +278,8 @@ static int collect_links(struct store *st, const struct net_rec *nets, size_t n_
 }
 
 static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err);
+static void remember_generation(struct berth_ctx *ctx);
+static void model_buf_free(struct model_buf *mb);
 
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
 {
@@ -317,13 +319,13 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 	}
 	r = collect_links(st, nets, n, &mb);
 	if (r >= 0)
-		r = collect_ports(st, nets, n, &mb);
+		r = collect_ports(st, NULL, nets, n, &mb);
 	if (r >= 0)
-		r = collect_dnats(st, nets, n, &mb);
+		r = collect_dnats(st, NULL, nets, n, &mb);
 	if (r >= 0)
 		r = collect_cni_dnats(st, nets, n, &mb);
 	if (r >= 0)
-		r = collect_guards(st, nets, n, &mb);
+		r = collect_guards(st, NULL, nets, n, &mb);
 	if (r < 0) {
 		r = berth_err(err, r, "firewall: links");
 	} else {
@@ -337,11 +339,140 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 			r = berth_err_wrap(err, r, "firewall (%s)", be->name);
 		else if (be == &fw_backend_iptables) /* nft's apply includes it */
 			r = nft_apply_guard(&m, err);
+		if (r >= 0)
+			remember_generation(ctx);
 	}
-	free(mb.nets);
-	free(mb.links);
-	free(mb.ports);
-	free(mb.dnats);
-	free(mb.guards);
+	model_buf_free(&mb);
+	return r;
+}
+
+/* ---- one container at a time ----
+ *
+ * A container that starts or stops changes elements only: its published
+ * ports, its bridge port on icc=false networks, its anti-spoofing entries.
+ * Those are added or deleted in one small transaction, without rebuilding
+ * the rest (a full apply flushes and refills every set, which costs a
+ * kernel RCU grace period per command and grows with the containers).
+ * The full apply stays the reference: it runs instead whenever the rules
+ * in the kernel may not be what berth last left there (another program
+ * changed the ruleset: the generation differs), when --link flows are
+ * involved, or when the backend cannot do it. */
+
+struct fw_delta {
+	struct model_buf mb;
+	bool full; /* the delta cannot express it */
+};
+
+static char *generation_path(struct berth_ctx *ctx)
+{
+	char *p = NULL;
+	return asprintf(&p, "%s/firewall.gen", ctx->run_root) < 0 ? NULL : p;
+}
+
+static void remember_generation(struct berth_ctx *ctx)
+{
+	uint32_t gen;
+	_cleanup_free_ char *p = generation_path(ctx);
+	char buf[16];
+	if (p && nft_generation(&gen) == 0) {
+		int n = snprintf(buf, sizeof(buf), "%u\n", gen);
+		(void)write_file(p, buf, (size_t)n, 0644);
+	} else if (p) {
+		(void)unlink(p);
+	}
+}
+
+static bool generation_is_ours(struct berth_ctx *ctx, uint32_t *now)
+{
+	_cleanup_free_ char *p = generation_path(ctx);
+	_cleanup_fclose_ FILE *f = p ? fopen(p, "re") : NULL;
+	unsigned was;
+	return f && fscanf(f, "%u", &was) == 1 && nft_generation(now) == 0 && *now == was;
+}
+
+static void model_buf_free(struct model_buf *mb)
+{
+	free(mb->nets);
+	free(mb->links);
+	free(mb->ports);
+	free(mb->dnats);
+	free(mb->guards);
+	memset(mb, 0, sizeof(*mb));
+}
+
+void fw_delta_free(struct fw_delta *d)
+{
+	if (d) {
+		model_buf_free(&d->mb);
+		free(d);
+	}
+}
+
+struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up)
+{
+	struct store *st;
+	struct ctr_rec c;
+	struct fw_delta *d = calloc(1, sizeof(*d));
+	_cleanup_free_ struct net_rec *nets = NULL;
+	size_t n = 0;
+	if (!d)
+		return NULL;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_network_list(st, &nets, &n) < 0 ||
+	    store_container_get(st, id, &c) < 0) {
+		d->full = true;
+		return d;
+	}
+	/* --link flows are computed across containers: the full apply does it. */
+	d->full = json_array_size(json_object_get(c.config, "links")) || store_container_linked(st, c.id);
+	ctr_rec_clear(&c);
+	/* The last running container gone: the full apply also drops what
+	 * has become empty (the anti-spoofing table). */
+	if (!d->full && !up) {
+		_cleanup_free_ struct ep_rec *eps = NULL;
+		size_t ne = 0;
+		bool others = false;
+		(void)store_endpoint_list(st, NULL, NULL, &eps, &ne);
+		for (size_t i = 0; i < ne && !others; i++)
+			others = eps[i].ip && strcmp(eps[i].container_id, id);
+		d->full = !others;
+	}
+	if (!d->full && (collect_ports(st, id, nets, n, &d->mb) < 0 ||
+			 collect_dnats(st, id, nets, n, &d->mb) < 0 ||
+			 collect_guards(st, id, nets, n, &d->mb) < 0))
+		d->full = true;
+	return d;
+}
+
+int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
+			 struct berth_error *err)
+{
+	const struct fw_backend *be;
+	uint32_t before, after;
+	int lock = ctx_lock(ctx);
+	int r = pick_backend(ctx, &be, err);
+	if (r >= 0 && d && !d->full && be->apply_delta && generation_is_ours(ctx, &before)) {
+		struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
+				     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
+				     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
+		/* Anything unexpected (an element missing or there already, a
+		 * table gone): the full apply puts everything right. */
+		if (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
+		    after == before + 1) {
+			remember_generation(ctx);
+			ctx_unlock(lock);
+			return 0;
+		}
+	}
+	if (r >= 0)
+		r = firewall_sync_locked(ctx, err);
+	ctx_unlock(lock);
+	return r;
+}
+
+int firewall_container(struct berth_ctx *ctx, const char *id, bool up, struct berth_error *err)
+{
+	struct fw_delta *d = fw_delta_of(ctx, id, up);
+	int r = firewall_apply_delta(ctx, d, up, err);
+	fw_delta_free(d);
 	return r;
 }

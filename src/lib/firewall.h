@@ -91,7 +91,14 @@ struct fw_backend {
 	/* Make the kernel's rules match the model (an empty model removes
 	 * everything the backend added, but the user chain). */
 	int (*apply)(const struct fw_model *m, struct berth_error *err);
+	/* Add (up) or delete the elements of m (ports, dnats, guards of one
+	 * container) and touch nothing else; fails if any is not as expected.
+	 * NULL: not supported (the full apply is used). */
+	int (*apply_delta)(const struct fw_model *m, bool up, struct berth_error *err);
 };
+
+/* The nftables ruleset generation (bumped by every commit, anyone's). */
+int nft_generation(uint32_t *out);
 
 /* Anti-spoofing lives in its own nftables bridge table whatever the backend
  * (the kernel's bridge filtering is nftables either way). */
@@ -105,3 +112,15 @@ const char *fw_proto_name(uint8_t proto);
 
 /* Compute the model from the store and apply it with the chosen backend. */
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err);
+
+/* One container's rules (published ports, icc=false port, anti-spoofing)
+ * came (up) or go: as a small delta when the kernel's rules are the ones
+ * berth last applied, else as firewall_sync. */
+int firewall_container(struct berth_ctx *ctx, const char *id, bool up, struct berth_error *err);
+/* The same in two steps, for a container going down: the delta is read
+ * from the store before its addresses are released, applied after. */
+struct fw_delta;
+struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up);
+int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
+			 struct berth_error *err);
+void fw_delta_free(struct fw_delta *d);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "network.h"
+#include "firewall.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -160,7 +161,9 @@ int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out, struct be
 		return r;
 	}
 	*out = want;
-	return network_bridge_ensure(ctx, out, err);
+	r = network_bridge_ensure(ctx, out, err);
+	/* A new or changed network: its rules (containers' own come as deltas) */
+	return r < 0 ? r : firewall_sync(ctx, err);
 }
 
 static int sysctl_set(const char *path, const char *val, struct berth_error *err)

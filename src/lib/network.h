@@ -10,7 +10,7 @@
 
 /* The default "bridge" network as daemon.json describes it: stored on first
  * use, updated when the file changed (refused while containers run on it),
- * and made real in the kernel. The caller syncs the firewall. */
+ * and made real in the kernel (the firewall too when it was stored anew). */
 int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out,
 			   struct berth_error *err);
 

@@ -29,6 +29,9 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +78,23 @@ static int nft_run(struct nft_ctx *n, const char *cmds, struct berth_error *err)
 	return berth_errmsg(err, -EIO, "nftables: %s", msg);
 }
 
+/* The sets and maps of table inet berth (name, definition). */
+static const char *const INET_SETS[][2] = {
+	{"bridges", "type ifname;"},
+	{"internal", "type ifname;"},
+	{"routed", "type ifname;"},
+	{"same", "type ifname . ifname;"},
+	{"subnets4", "type ipv4_addr; flags interval;"},
+	{"masq4", "type ipv4_addr; flags interval;"},
+	{"nomasq4", "type ipv4_addr . ipv4_addr; flags interval;"},
+};
+static const char *const INET_MAPS[][2] = {
+	{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
+	{"dnat4_any", "inet_proto . inet_service : ipv4_addr . inet_service"},
+	{"dnat6", "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service"},
+	{"dnat6_any", "inet_proto . inet_service : ipv6_addr . inet_service"},
+};
+
 /* "add set" + "flush set" + elements: the set ends up holding exactly these. */
 static void set_begin(struct strbuf *b, const char *family, const char *name, const char *spec)
 {
@@ -99,6 +119,60 @@ static char *bridge_list(const struct fw_model *m, bool (*pick)(const struct fw_
 	return b.oom ? NULL : b.p;
 }
 
+/* The elements one container contributes, added (add) or deleted: shared
+ * by the full apply and the per-container delta. */
+static void dnat_elements(struct strbuf *b, bool add, const struct fw_model *m)
+{
+	for (size_t i = 0; i < m->n_dnats; i++) {
+		const struct fw_dnat *d = &m->dnats[i];
+		const char *map = d->family == AF_INET ? (d->any ? "dnat4_any" : "dnat4")
+						       : (d->any ? "dnat6_any" : "dnat6");
+		strbuf_printf(b, "%s element inet berth %s { ", add ? "add" : "delete", map);
+		if (!d->any)
+			strbuf_printf(b, "%s . ", d->host);
+		strbuf_printf(b, "%s . %u", fw_proto_name(d->proto), d->host_port);
+		if (add)
+			strbuf_printf(b, " : %s . %u", d->ctr, d->ctr_port);
+		strbuf_printf(b, " }\n");
+	}
+}
+
+static void icc_elements(struct strbuf *b, bool add, const struct fw_model *m)
+{
+	for (size_t i = 0; i < m->n_icc_off_ports; i++)
+		strbuf_printf(b, "%s element bridge berth icc_off_ports { \"%s\" }\n", add ? "add" : "delete",
+			m->icc_off_ports[i].ifname);
+}
+
+static void guard_elements(struct strbuf *b, bool add, const struct fw_model *m)
+{
+	const char *v = add ? "add" : "delete";
+	for (size_t i = 0; i < m->n_guards; i++) {
+		const struct fw_guard *g = &m->guards[i];
+		char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
+		mac_str(g->mac, mac);
+		ip4_str(g->ip, ip);
+		strbuf_printf(b, "%s element bridge berth-guard guarded { \"%s\" }\n"
+			    "%s element bridge berth-guard macs { \"%s\" . %s }\n"
+			    "%s element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
+			v, g->ifname, v, g->ifname, mac, v, g->ifname, mac, ip);
+		if (g->has_ip6)
+			strbuf_printf(b, "%s element bridge berth-guard addr6 { \"%s\" . %s }\n", v, g->ifname,
+				inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
+		uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
+				  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
+		for (int k = 0; k < 2; k++) {
+			const uint8_t *a = k ? g->ip6.s6_addr : ll;
+			if (k && !g->has_ip6)
+				continue;
+			strbuf_printf(b, "%s element bridge berth-guard nd6 { \"%s\" . 0x", v, g->ifname);
+			for (int j = 0; j < 16; j++)
+				strbuf_printf(b, "%02x", a[j]);
+			strbuf_printf(b, " }\n");
+		}
+	}
+}
+
 static bool is_internal(const struct fw_net *n) { return n->internal; }
 static bool is_routed(const struct fw_net *n) { return n->routed; }
 
@@ -115,26 +189,26 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		   "add chain inet berth postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
 		   "flush chain inet berth forward\n"
 		   "flush chain inet berth postrouting\n");
-	set_begin(b, "inet", "bridges", "type ifname;");
+	set_begin(b, "inet", "bridges", INET_SETS[0][1]);
 	elements(b, "inet", "bridges", all);
-	set_begin(b, "inet", "internal", "type ifname;");
+	set_begin(b, "inet", "internal", INET_SETS[1][1]);
 	elements(b, "inet", "internal", internal);
-	set_begin(b, "inet", "routed", "type ifname;");
+	set_begin(b, "inet", "routed", INET_SETS[2][1]);
 	elements(b, "inet", "routed", routed);
 	/* (br, br) for every bridge: traffic staying inside one bridge. */
-	set_begin(b, "inet", "same", "type ifname . ifname;");
+	set_begin(b, "inet", "same", INET_SETS[3][1]);
 	for (size_t i = 0; i < m->n_nets; i++)
 		strbuf_printf(b, "add element inet berth same { \"%s\" . \"%s\" }\n", m->nets[i].bridge,
 			m->nets[i].bridge);
-	set_begin(b, "inet", "subnets4", "type ipv4_addr; flags interval;");
+	set_begin(b, "inet", "subnets4", INET_SETS[4][1]);
 	for (size_t i = 0; i < m->n_nets; i++)
 		strbuf_printf(b, "add element inet berth subnets4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
-	set_begin(b, "inet", "masq4", "type ipv4_addr; flags interval;");
+	set_begin(b, "inet", "masq4", INET_SETS[5][1]);
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade)
 			strbuf_printf(b, "add element inet berth masq4 { %s }\n", cidr4_str(m->nets[i].subnet, c));
 	/* (subnet . destination) pairs that keep their source address */
-	set_begin(b, "inet", "nomasq4", "type ipv4_addr . ipv4_addr; flags interval;");
+	set_begin(b, "inet", "nomasq4", INET_SETS[6][1]);
 	for (size_t i = 0; i < m->n_nets; i++)
 		if (m->nets[i].masquerade && m->nets[i].has_no_masq) {
 			char d[20];
@@ -142,25 +216,10 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 				cidr4_str(m->nets[i].subnet, c), cidr4_str(m->nets[i].no_masq, d));
 		}
 	/* Published ports: one map lookup per packet, whatever their number. */
-	static const char *const maps[][2] = {
-		{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
-		{"dnat4_any", "inet_proto . inet_service : ipv4_addr . inet_service"},
-		{"dnat6", "ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service"},
-		{"dnat6_any", "inet_proto . inet_service : ipv6_addr . inet_service"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(INET_MAPS); i++)
 		strbuf_printf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
-			maps[i][0], maps[i][1], maps[i][0]);
-	for (size_t i = 0; i < m->n_dnats; i++) {
-		const struct fw_dnat *d = &m->dnats[i];
-		const char *map = d->family == AF_INET ? (d->any ? "dnat4_any" : "dnat4")
-						       : (d->any ? "dnat6_any" : "dnat6");
-		strbuf_printf(b, "add element inet berth %s { ", map);
-		if (!d->any)
-			strbuf_printf(b, "%s . ", d->host);
-		strbuf_printf(b, "%s . %u : %s . %u }\n", fw_proto_name(d->proto), d->host_port, d->ctr,
-			d->ctr_port);
-	}
+			INET_MAPS[i][0], INET_MAPS[i][1], INET_MAPS[i][0]);
+	dnat_elements(b, true, m);
 	/* (this nft accepts the name "dstnat" for prerouting only: -100 is it) */
 	static const char *const hooks[][2] = {{"prerouting", "prerouting"}, {"output", "output"}};
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
@@ -207,9 +266,7 @@ static void bridge_table(struct strbuf *b, const struct fw_model *m)
 		   "add chain bridge berth forward { type filter hook forward priority filter; policy accept; }\n"
 		   "flush chain bridge berth forward\n");
 	set_begin(b, "bridge", "icc_off_ports", "type ifname;");
-	for (size_t i = 0; i < m->n_icc_off_ports; i++)
-		strbuf_printf(b, "add element bridge berth icc_off_ports { \"%s\" }\n",
-			m->icc_off_ports[i].ifname);
+	icc_elements(b, true, m);
 	set_begin(b, "bridge", "links",
 		  "type ipv4_addr . ipv4_addr . inet_proto . inet_service;");
 	for (size_t i = 0; i < m->n_links; i++) {
@@ -304,30 +361,7 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 		 * address (its global one, or its link-local one from its MAC). */
 		strbuf_printf(b, "add set bridge berth-guard nd6 { typeof iifname . @th,64,128; }\n"
 				  "flush set bridge berth-guard nd6\n");
-		for (size_t i = 0; i < m->n_guards; i++) {
-			const struct fw_guard *g = &m->guards[i];
-			char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
-			mac_str(g->mac, mac);
-			ip4_str(g->ip, ip);
-			strbuf_printf(b, "add element bridge berth-guard guarded { \"%s\" }\n"
-				    "add element bridge berth-guard macs { \"%s\" . %s }\n"
-				    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
-				g->ifname, g->ifname, mac, g->ifname, mac, ip);
-			if (g->has_ip6)
-				strbuf_printf(b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
-					inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
-			uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
-					  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
-			for (int k = 0; k < 2; k++) {
-				const uint8_t *a = k ? g->ip6.s6_addr : ll;
-				if (k && !g->has_ip6)
-					continue;
-				strbuf_printf(b, "add element bridge berth-guard nd6 { \"%s\" . 0x", g->ifname);
-				for (int j = 0; j < 16; j++)
-					strbuf_printf(b, "%02x", a[j]);
-				strbuf_printf(b, " }\n");
-			}
-		}
+		guard_elements(b, true, m);
 		strbuf_printf(b,
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
@@ -366,6 +400,13 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 			    "add chain inet berth dnatmark\nflush chain inet berth dnatmark\n"
 			    "delete chain inet berth dnatmark\n"
 			    "table bridge berth\ndelete table bridge berth\n");
+		/* (after the rules that use them) */
+		for (size_t i = 0; i < ARRAY_SIZE(INET_SETS); i++)
+			strbuf_printf(&b, "add set inet berth %s { %s }\ndelete set inet berth %s\n",
+				INET_SETS[i][0], INET_SETS[i][1], INET_SETS[i][0]);
+		for (size_t i = 0; i < ARRAY_SIZE(INET_MAPS); i++)
+			strbuf_printf(&b, "add map inet berth %s { type %s; }\ndelete map inet berth %s\n",
+				INET_MAPS[i][0], INET_MAPS[i][1], INET_MAPS[i][0]);
 	}
 	compat_forward(&b, n, "ip", m);
 	compat_forward(&b, n, "ip6", m);
@@ -376,6 +417,73 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 	}
 	r = nft_run(n, b.p, err);
 	free(b.p);
+	return r;
+}
+
+static int nft_apply_delta(const struct fw_model *m, bool up, struct berth_error *err)
+{
+	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *n = NULL;
+	int r = nft_new(&n, 0, err);
+	if (r < 0)
+		return r;
+	struct strbuf b = {0};
+	strbuf_printf(&b, "%s", "");
+	dnat_elements(&b, up, m);
+	icc_elements(&b, up, m);
+	guard_elements(&b, up, m);
+	if (b.oom) {
+		free(b.p);
+		return berth_err(err, -ENOMEM, "nftables delta");
+	}
+	r = b.len ? nft_run(n, b.p, err) : 0;
+	free(b.p);
+	return r;
+}
+
+static int genid_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct nlattr *a;
+	if ((h->nlmsg_type & 0xff) != NFT_MSG_NEWGEN)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+int nft_generation(uint32_t *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl)
+		return -errno;
+	int r = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = 1;
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(h, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	uint32_t gen = UINT32_MAX;
+	if (r == 0 && mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+		r = -errno;
+	int cb = MNL_CB_OK;
+	while (r == 0 && cb > MNL_CB_STOP) {
+		ssize_t len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (len <= 0) {
+			r = len < 0 ? -errno : -EPROTO;
+			break;
+		}
+		cb = mnl_cb_run(buf, (size_t)len, 1, mnl_socket_get_portid(nl), genid_cb, &gen);
+		if (cb < 0)
+			r = -errno;
+	}
+	mnl_socket_close(nl);
+	if (r == 0 && gen == UINT32_MAX)
+		r = -ENOENT;
+	if (r == 0)
+		*out = gen;
 	return r;
 }
 
@@ -399,4 +507,5 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 const struct fw_backend fw_backend_nft = {
 	.name = "nftables",
 	.apply = nft_apply,
+	.apply_delta = nft_apply_delta,
 };

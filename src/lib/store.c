@@ -475,6 +475,17 @@ int store_container_list(struct store *s, struct ctr_rec **out, size_t *n)
 	return 0;
 }
 
+bool store_container_linked(struct store *s, const char *id)
+{
+	/* (a link is recorded in the client's config by the server's id) */
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT 1 FROM containers WHERE id != ?1 AND instr(config, ?1) > 0 LIMIT 1");
+	if (!st)
+		return true;
+	bind_text(st, 1, id);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
 /* ---- endpoints ---- */
 
 int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_error *err)

@@ -89,6 +89,8 @@ int store_container_insert(struct store *s, const struct ctr_rec *c, struct bert
 int store_container_update(struct store *s, const struct ctr_rec *c, struct berth_error *err);
 int store_container_del(struct store *s, const char *id, struct berth_error *err);
 int store_container_list(struct store *s, struct ctr_rec **out, size_t *n);
+/* Does another container's configuration name this one (a --link)? */
+bool store_container_linked(struct store *s, const char *id);
 
 struct ep_rec {
 	char container_id[65];
