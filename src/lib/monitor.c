@@ -138,7 +138,10 @@ static void restart_if_wanted(struct berth_ctx *ctx, const char *id)
 	ctr_rec_clear(&c);
 	if (!again)
 		return;
+	/* The next monitor is forked from this one: it must not inherit this
+	 * one's log, pipes and pidfd (stdio is /dev/null). */
 	ctx_release_handles(ctx);
+	(void)close_range(3, ~0u, 0);
 	(void)usleep(delay * 1000u);
 	if (ctx_store(ctx, &st, NULL) < 0 || store_begin(st, NULL) < 0)
 		return;

@@ -65,6 +65,34 @@ static void check_running(struct berth_ctx *ctx, struct ctr_rec *c)
 	}
 }
 
+/* A running container's memberships with an address are plugged (a
+ * `network connect` killed between allocating and plugging); if that
+ * cannot be done, the address goes back to the pool. */
+static void replug(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c)
+{
+	struct nl *nl;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	if (c->state != CTR_RUNNING || ctx_nl(ctx, &nl, NULL) < 0 ||
+	    store_endpoint_list(st, c->id, NULL, &eps, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct net_rec net;
+		if (!eps[i].ip || nl_link_get(nl, eps[i].veth, NULL, NULL) >= 0)
+			continue;
+		_cleanup_close_ int fd = container_netns_open(ctx, c, NULL);
+		_cleanup_(nl_closep) struct nl *cnl = NULL;
+		if (fd >= 0 && nl_open(&cnl, fd, NULL) == 0 &&
+		    store_network_get(st, eps[i].network_id, &net) == 0 &&
+		    network_bridge_ensure(ctx, &net, NULL) == 0 &&
+		    network_attach(ctx, &net, &eps[i], fd, cnl, NULL) == 0)
+			continue;
+		eps[i].ip = 0;
+		eps[i].has_ip6 = false;
+		(void)store_endpoint_put(st, &eps[i], NULL);
+	}
+}
+
 /* A container that is not running holds no address, port or namespace. */
 static bool holds_resources(struct berth_ctx *ctx, struct store *st, const struct ctr_rec *c)
 {
@@ -215,6 +243,7 @@ static int reconcile(struct berth_ctx *ctx, bool boot, struct berth_error *err)
 		return berth_err_wrap(err, r, "reconcile");
 	for (size_t i = 0; i < n; i++) {
 		check_running(ctx, &v[i]);
+		replug(ctx, st, &v[i]);
 		if (v[i].state != CTR_RUNNING && holds_resources(ctx, st, &v[i]))
 			(void)container_teardown(ctx, v[i].id, NULL);
 		if (v[i].state != CTR_RUNNING)
