@@ -23,7 +23,7 @@ export IPERF_SECS=${IPERF_SECS:-5} CONN_SECS=${CONN_SECS:-3} ROUNDS=${ROUNDS:-5}
 
 # --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages; the
 # same installer, which keeps a package from starting its service here) ---
-./scripts/deps.sh iperf3 gnuplot-nox
+./scripts/deps.sh iperf3 gnuplot-nox containernetworking-plugins
 
 BUILD=${BUILD:-build-bench}
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" >/dev/null
