@@ -222,42 +222,21 @@ static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool *had_p
 static int plug(struct berth_ctx *ctx, const struct cni_conf *c, const struct net_rec *n,
 		const struct cni_rec *rec, struct nl *cnl, int netns_fd, struct berth_error *err)
 {
-	struct nl *nl;
-	struct nl_link br, peer;
 	struct net_rec bridge = *n;
 	if (!c->is_gateway) { /* a bridge without addresses */
 		bridge.gateway = 0;
 		bridge.has_v6 = false;
 	}
-	int r = ctx_nl(ctx, &nl, err);
-	if (r >= 0)
-		r = network_bridge_ensure(ctx, &bridge, err);
-	if (r >= 0)
-		r = nl_link_get(nl, n->bridge, &br, err);
-	if (r < 0)
-		return r;
-	r = nl_veth_add(nl,
-			&(struct nl_veth){.name = rec->veth, .peer_name = rec->ifname,
-					  .peer_netns_fd = netns_fd, .mtu = n->mtu,
-					  .peer_mac = rec->mac, .master = br.ifindex, .up = true},
-			err);
-	if (r < 0)
-		return berth_err_wrap(err, r, "create veth %s", rec->veth);
-	if (c->hairpin)
-		r = nl_bridge_port_hairpin(nl, r, true, err);
-	if (r >= 0)
-		r = nl_link_get(cnl, rec->ifname, &peer, err);
-	if (r < 0)
-		return r;
-	struct nl_addr a = {.family = AF_INET, .prefixlen = n->subnet.len};
-	a.v4.s_addr = htonl(rec->ip);
-	r = nl_addr_add(cnl, peer.ifindex, &a, err);
-	if (r >= 0 && rec->has_ip6) {
-		struct nl_addr a6 = {.family = AF_INET6, .prefixlen = n->subnet6.len, .v6 = rec->ip6};
-		r = nl_addr_add(cnl, peer.ifindex, &a6, err);
-	}
-	if (r >= 0)
-		r = nl_link_set(cnl, peer.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
+	int r = network_bridge_ensure(ctx, &bridge, err);
+	int ifindex = r < 0 ? r
+			    : network_plug(ctx, n,
+					   &(struct plug){.veth = rec->veth, .ifname = rec->ifname,
+							  .mac = rec->mac, .ip = rec->ip,
+							  .ip6 = rec->has_ip6 ? &rec->ip6 : NULL,
+							  .hairpin = c->hairpin},
+					   netns_fd, cnl, err);
+	if (ifindex < 0)
+		return berth_err_wrap(err, ifindex, "plug %s", rec->veth);
 	uint32_t gw4 = htonl(n->gateway);
 	for (size_t i = 0; r >= 0 && i < c->n_routes; i++) {
 		const struct cni_route *rt = &c->routes[i];
@@ -266,14 +245,14 @@ static int plug(struct berth_ctx *ctx, const struct cni_conf *c, const struct ne
 							 : (const void *)&n->gateway6;
 		if (rt->family == AF_INET6 && !rec->has_ip6)
 			continue;
-		r = nl_route_add(cnl, rt->family, &rt->dst, rt->len, gw, peer.ifindex, err);
+		r = nl_route_add(cnl, rt->family, &rt->dst, rt->len, gw, ifindex, err);
 		if (r == -EEXIST)
 			r = 0;
 	}
 	if (r >= 0 && c->is_default_gw) {
-		r = nl_route_add(cnl, AF_INET, NULL, 0, &gw4, peer.ifindex, err);
+		r = nl_route_add(cnl, AF_INET, NULL, 0, &gw4, ifindex, err);
 		if (r >= 0 && rec->has_ip6)
-			r = nl_route_add(cnl, AF_INET6, NULL, 0, &n->gateway6, peer.ifindex, err);
+			r = nl_route_add(cnl, AF_INET6, NULL, 0, &n->gateway6, ifindex, err);
 		if (r == -EEXIST)
 			r = 0;
 	}

@@ -265,51 +265,65 @@ void network_veth_name(const char *container_id, const char *network_id, char ou
 	snprintf(out, 16, "veth%011llx", (unsigned long long)(h & 0xfffffffffffull));
 }
 
-int network_attach(struct berth_ctx *ctx, const struct net_rec *n, const struct ep_rec *ep,
-		   int netns_fd, struct nl *cnl, struct berth_error *err)
+int network_plug(struct berth_ctx *ctx, const struct net_rec *n, const struct plug *p,
+		 int netns_fd, struct nl *cnl, struct berth_error *err)
 {
 	struct nl *nl;
 	struct nl_link br, peer;
-	char a4[16];
 	int r = ctx_nl(ctx, &nl, err);
+	if (r >= 0)
+		r = nl_link_get(nl, n->bridge, &br, err);
 	if (r < 0)
 		return r;
-	r = nl_link_get(nl, n->bridge, &br, err);
-	if (r < 0)
-		return berth_err_wrap(err, r, "network %s", n->name);
 	r = nl_veth_add(nl,
-			&(struct nl_veth){.name = ep->veth, .peer_name = ep->ifname,
+			&(struct nl_veth){.name = p->veth, .peer_name = p->ifname,
 					  .peer_netns_fd = netns_fd, .mtu = n->mtu,
-					  .peer_mac = ep->mac, .master = br.ifindex, .up = true},
+					  .peer_mac = p->mac, .master = br.ifindex, .up = true},
 			err);
 	if (r < 0)
 		return r;
-	r = nl_bridge_port_hairpin(nl, r, true, err);
+	if (p->hairpin)
+		r = nl_bridge_port_hairpin(nl, r, true, err);
 	if (r >= 0)
-		r = nl_link_get(cnl, ep->ifname, &peer, err);
-	if (r < 0)
-		goto fail;
+		r = nl_link_get(cnl, p->ifname, &peer, err);
 	struct nl_addr a = {.family = AF_INET, .prefixlen = n->subnet.len};
-	a.v4.s_addr = htonl(ep->ip);
-	r = nl_addr_add(cnl, peer.ifindex, &a, err);
-	if (r >= 0 && ep->has_ip6) {
-		struct nl_addr a6 = {.family = AF_INET6, .prefixlen = n->subnet6.len, .v6 = ep->ip6};
+	a.v4.s_addr = htonl(p->ip);
+	if (r >= 0)
+		r = nl_addr_add(cnl, peer.ifindex, &a, err);
+	if (r >= 0 && p->ip6) {
+		struct nl_addr a6 = {.family = AF_INET6, .prefixlen = n->subnet6.len, .v6 = *p->ip6};
 		r = nl_addr_add(cnl, peer.ifindex, &a6, err);
 	}
 	if (r >= 0)
 		r = nl_link_set(cnl, peer.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
+	if (r >= 0)
+		return peer.ifindex;
+	(void)nl_link_del(nl, p->veth, NULL);
+	return r;
+}
+
+int network_attach(struct berth_ctx *ctx, const struct net_rec *n, const struct ep_rec *ep,
+		   int netns_fd, struct nl *cnl, struct berth_error *err)
+{
+	char a4[16];
+	int ifindex = network_plug(ctx, n,
+				   &(struct plug){.veth = ep->veth, .ifname = ep->ifname, .mac = ep->mac,
+						  .ip = ep->ip, .ip6 = ep->has_ip6 ? &ep->ip6 : NULL,
+						  .hairpin = true},
+				   netns_fd, cnl, err);
+	int r = ifindex < 0 ? ifindex : 0;
 	/* The default route belongs to the primary interface only. */
 	bool primary = !strcmp(ep->ifname, "eth0");
 	if (r >= 0 && primary && !n->internal && cidr4_contains(n->subnet, n->gateway)) {
 		uint32_t gw = htonl(n->gateway);
-		r = nl_route_add(cnl, AF_INET, NULL, 0, &gw, peer.ifindex, err);
+		r = nl_route_add(cnl, AF_INET, NULL, 0, &gw, ifindex, err);
 	}
 	if (r >= 0 && ep->has_ip6 && primary && !n->internal)
-		r = nl_route_add(cnl, AF_INET6, NULL, 0, &n->gateway6, peer.ifindex, err);
+		r = nl_route_add(cnl, AF_INET6, NULL, 0, &n->gateway6, ifindex, err);
 	if (r >= 0)
 		return 0;
-fail:
-	(void)nl_link_del(nl, ep->veth, NULL);
+	if (ifindex >= 0)
+		(void)network_detach(ctx, ep, NULL);
 	return berth_err_wrap(err, r, "attach %s to %s", ip4_str(ep->ip, a4), n->name);
 }
 

@@ -26,6 +26,20 @@ int network_bridge_remove(struct berth_ctx *ctx, const struct net_rec *n,
  * from the container and network ids. */
 void network_veth_name(const char *container_id, const char *network_id, char out[16]);
 
+/* The part of plugging that every driver shares: a veth pair from n's
+ * bridge into netns_fd (peer named ifname, with mac), the container side's
+ * addresses and up. Returns the container side's ifindex; on failure the
+ * pair is gone. */
+struct plug {
+	const char *veth, *ifname;
+	const uint8_t *mac;
+	uint32_t ip;
+	const struct in6_addr *ip6; /* NULL: none */
+	bool hairpin;               /* frames may leave by the port they came in on */
+};
+int network_plug(struct berth_ctx *ctx, const struct net_rec *n, const struct plug *p,
+		 int netns_fd, struct nl *cnl, struct berth_error *err);
+
 /* Plug ep into n: veth pair, container-side address, MAC, routes.
  * cnl is a netlink socket in the container's namespace netns_fd.
  * On failure nothing is left behind. */
