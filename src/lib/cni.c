@@ -191,8 +191,9 @@ static json_t *ports_json(const struct cni_conf *c)
 	return a;
 }
 
-/* Release one attachment: kernel first, the record last. */
-static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool *had_ports,
+/* Release one attachment: kernel first, the record last; then its port
+ * mappings' rules (rules=false: the caller rebuilds them all). */
+static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
 		   struct berth_error *err)
 {
 	struct nl *nl;
@@ -210,11 +211,13 @@ static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool *had_p
 	if (json_array_size(rec->ports)) /* (see container_teardown) */
 		(void)conntrack_forget(rec->ip);
 	fault_point("cni-del:unplugged");
-	if (json_array_size(rec->ports))
-		*had_ports = true;
 	r = ctx_store(ctx, &st, err);
 	if (r >= 0)
 		r = store_cni_del(st, rec->network_id, rec->container_id, rec->ifname, err);
+	struct net_rec n;
+	if (r >= 0 && rules && json_array_size(rec->ports) &&
+	    store_network_get(st, rec->network_id, &n) == 0)
+		r = firewall_cni(ctx, rec, n.bridge, false, err);
 	return r;
 }
 
@@ -383,7 +386,7 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	struct store *st;
 	struct net_rec n;
 	struct cni_rec rec = {0};
-	bool changed = false, had_ports = false;
+	bool changed = false;
 	int r = check_args(a, true, err);
 	if (r < 0)
 		return r;
@@ -400,7 +403,7 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	net_name(c->name, name);
 	struct net_rec old;
 	if (store_network_get(st, name, &old) == 0 && attachment_get(st, old.id, a, &rec) == 0) {
-		r = release(ctx, &rec, &had_ports, err);
+		r = release(ctx, &rec, true, err);
 		cni_rec_clear(&rec);
 		if (r < 0)
 			return r;
@@ -442,8 +445,10 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	fault_point("cni-add:plugged");
 	/* The rules change only with a network or with published ports (every
 	 * CNI network has icc on and no per-attachment rule). */
-	if (r >= 0 && (changed || had_ports || c->n_ports))
+	if (r >= 0 && changed)
 		r = firewall_sync(ctx, err);
+	else if (r >= 0 && c->n_ports)
+		r = firewall_cni(ctx, &rec, n.bridge, true, err);
 	struct nl *nl;
 	struct nl_link br = {0}, veth = {0};
 	if (r >= 0 && (r = ctx_nl(ctx, &nl, err)) >= 0 && (r = nl_link_get(nl, n.bridge, &br, err)) >= 0)
@@ -454,10 +459,9 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 			r = berth_err(err, -ENOMEM, "result");
 	}
 	if (r < 0) {
-		bool ports = false;
 		struct berth_error ignored;
-		(void)release(ctx, &rec, &ports, &ignored);
-		if (ports || changed)
+		(void)release(ctx, &rec, !changed, &ignored);
+		if (changed)
 			(void)firewall_sync(ctx, NULL);
 	}
 	cni_rec_clear(&rec);
@@ -484,12 +488,9 @@ int berth_cni_del(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	r = store_cni_list(st, known ? n.id : NULL, a->container_id, a->ifname, &v, &cnt);
 	if (r < 0)
 		return berth_err(err, r, "list attachments");
-	bool had_ports = false;
 	for (size_t i = 0; r >= 0 && i < cnt; i++)
-		r = release(ctx, &v[i], &had_ports, err);
+		r = release(ctx, &v[i], true, err);
 	cni_recs_free(v, cnt);
-	if (r >= 0 && had_ports)
-		r = firewall_sync(ctx, err);
 	return r;
 }
 
@@ -564,14 +565,13 @@ int berth_cni_gc(struct berth_ctx *ctx, const struct cni_conf *c, struct berth_e
 	r = store_cni_list(st, n.id, NULL, NULL, &v, &cnt);
 	if (r < 0)
 		return berth_err(err, r, "list attachments");
-	bool had_ports = false;
 	for (size_t i = 0; r >= 0 && i < cnt; i++) {
 		bool valid = false;
 		for (size_t j = 0; j < c->n_valid && !valid; j++)
 			valid = !strcmp(c->valid[j].container_id, v[i].container_id) &&
 				!strcmp(c->valid[j].ifname, v[i].ifname);
 		if (!valid)
-			r = release(ctx, &v[i], &had_ports, err);
+			r = release(ctx, &v[i], false, err);
 	}
 	cni_recs_free(v, cnt);
 	/* Rules are rebuilt from what is left, stale ones go with them. */

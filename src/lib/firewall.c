@@ -134,6 +134,39 @@ static int collect_dnats(struct store *st, const char *ctr, const struct net_rec
 	return 0;
 }
 
+/* One berth-cni attachment's portMappings, on the bridge br. */
+static int cni_dnats(const struct cni_rec *rec, const char *br, struct model_buf *mb)
+{
+	size_t np = json_array_size(rec->ports), k;
+	json_t *p;
+	if (!np)
+		return 0;
+	struct fw_dnat *d = realloc(mb->dnats, (mb->n_dnats + np) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	mb->dnats = d;
+	json_array_foreach(rec->ports, k, p) {
+		const char *host = json_string_value(json_object_get(p, "hostIP"));
+		struct fw_dnat *dn = &mb->dnats[mb->n_dnats];
+		memset(dn, 0, sizeof(*dn));
+		dn->family = (int)json_integer_value(json_object_get(p, "family"));
+		if (!host || (dn->family != AF_INET && !(dn->family == AF_INET6 && rec->has_ip6)))
+			continue;
+		dn->any = !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
+		snprintf(dn->host, sizeof(dn->host), "%s", host);
+		if (dn->family == AF_INET)
+			ip4_str(rec->ip, dn->ctr);
+		else
+			inet_ntop(AF_INET6, &rec->ip6, dn->ctr, sizeof(dn->ctr));
+		dn->proto = (uint8_t)json_integer_value(json_object_get(p, "proto"));
+		dn->host_port = (uint16_t)json_integer_value(json_object_get(p, "hostPort"));
+		dn->ctr_port = (uint16_t)json_integer_value(json_object_get(p, "containerPort"));
+		snprintf(dn->bridge, sizeof(dn->bridge), "%s", br);
+		mb->n_dnats++;
+	}
+	return 0;
+}
+
 /* berth-cni attachments' portMappings. */
 static int collect_cni_dnats(struct store *st, const struct net_rec *nets, size_t n_nets,
 			     struct model_buf *mb)
@@ -141,41 +174,10 @@ static int collect_cni_dnats(struct store *st, const struct net_rec *nets, size_
 	struct cni_rec *v = NULL;
 	size_t n = 0;
 	int r = store_cni_list(st, NULL, NULL, NULL, &v, &n);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		size_t np = json_array_size(v[i].ports), k;
-		const struct net_rec *net = NULL;
-		json_t *p;
-		for (size_t j = 0; j < n_nets; j++)
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		for (size_t j = 0; r >= 0 && j < n_nets; j++)
 			if (!strcmp(nets[j].id, v[i].network_id))
-				net = &nets[j];
-		if (!np || !net)
-			continue;
-		struct fw_dnat *d = realloc(mb->dnats, (mb->n_dnats + np) * sizeof(*d));
-		if (!d) {
-			r = -ENOMEM;
-			break;
-		}
-		mb->dnats = d;
-		json_array_foreach(v[i].ports, k, p) {
-			const char *host = json_string_value(json_object_get(p, "hostIP"));
-			struct fw_dnat *dn = &mb->dnats[mb->n_dnats];
-			memset(dn, 0, sizeof(*dn));
-			dn->family = (int)json_integer_value(json_object_get(p, "family"));
-			if (!host || (dn->family != AF_INET && !(dn->family == AF_INET6 && v[i].has_ip6)))
-				continue;
-			dn->any = !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
-			snprintf(dn->host, sizeof(dn->host), "%s", host);
-			if (dn->family == AF_INET)
-				ip4_str(v[i].ip, dn->ctr);
-			else
-				inet_ntop(AF_INET6, &v[i].ip6, dn->ctr, sizeof(dn->ctr));
-			dn->proto = (uint8_t)json_integer_value(json_object_get(p, "proto"));
-			dn->host_port = (uint16_t)json_integer_value(json_object_get(p, "hostPort"));
-			dn->ctr_port = (uint16_t)json_integer_value(json_object_get(p, "containerPort"));
-			snprintf(dn->bridge, sizeof(dn->bridge), "%s", net->bridge);
-			mb->n_dnats++;
-		}
-	}
+				r = cni_dnats(&v[i], nets[j].bridge, mb);
 	cni_recs_free(v, n);
 	return r;
 }
@@ -466,6 +468,16 @@ int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool u
 	if (r >= 0)
 		r = firewall_sync_locked(ctx, err);
 	ctx_unlock(lock);
+	return r;
+}
+
+int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge, bool up,
+		 struct berth_error *err)
+{
+	struct fw_delta d = {0};
+	d.full = cni_dnats(rec, bridge, &d.mb) < 0;
+	int r = firewall_apply_delta(ctx, &d, up, err);
+	model_buf_free(&d.mb);
 	return r;
 }
 

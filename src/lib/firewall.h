@@ -117,6 +117,10 @@ int firewall_sync(struct berth_ctx *ctx, struct berth_error *err);
  * came (up) or go: as a small delta when the kernel's rules are the ones
  * berth last applied, else as firewall_sync. */
 int firewall_container(struct berth_ctx *ctx, const char *id, bool up, struct berth_error *err);
+/* A berth-cni attachment's port mappings came (up) or go, the same way. */
+struct cni_rec;
+int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge, bool up,
+		 struct berth_error *err);
 /* The same in two steps, for a container going down: the delta is read
  * from the store before its addresses are released, applied after. */
 struct fw_delta;
