@@ -170,8 +170,11 @@ uint64_t proc_starttime(int pid)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return 0;
-	/* p+2 is field 3 (state); starttime is field 22. */
+	/* p+2 is field 3 (state); starttime is field 22. A zombie has
+	 * ended (its parent has not reaped it yet). */
 	p += 2;
+	if (*p == 'Z' || *p == 'X')
+		return 0;
 	for (int field = 3; field < 22 && p; field++) {
 		p = strchr(p, ' ');
 		if (p)

@@ -44,7 +44,8 @@ int mkdir_p(const char *path, mode_t mode);
 void now_rfc3339(char buf[40]);
 /* Random lowercase hex string of n chars (n <= 64). */
 int random_hex(char *buf, size_t n);
-/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone (or a
+ * zombie). */
 uint64_t proc_starttime(int pid);
 /* Write a whole file atomically-enough (create/truncate). */
 int write_file(const char *path, const char *data, size_t len, mode_t mode);
