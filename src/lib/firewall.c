@@ -316,6 +316,7 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 		mb.nets[i].icc = nets[i].icc;
 		mb.nets[i].internal = nets[i].internal;
 		mb.nets[i].routed = !strcmp(nets[i].driver, "cni");
+		mb.nets[i].anti_spoofing = nets[i].anti_spoofing;
 		mb.nets[i].has_no_masq = nets[i].has_no_masq;
 		mb.nets[i].no_masq = nets[i].no_masq;
 	}
@@ -358,7 +359,8 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
  * The full apply stays the reference: it runs instead whenever the rules
  * in the kernel may not be what berth last left there (another program
  * changed the ruleset: the generation differs), when --link flows are
- * involved, or when the backend cannot do it. */
+ * involved, or when the backend cannot do it. (Sets live as long as the
+ * networks that need them, so a delta always has them to go into.) */
 
 struct fw_delta {
 	struct model_buf mb;
@@ -371,13 +373,25 @@ static char *generation_path(struct berth_ctx *ctx)
 	return asprintf(&p, "%s/firewall.gen", ctx->run_root) < 0 ? NULL : p;
 }
 
+/* What of the settings the rules depend on besides the store: the backend
+ * and daemon.json's ip-masq. A change means a full apply. */
+static void settings_sig(struct berth_ctx *ctx, char *buf, size_t size)
+{
+	const struct fw_backend *be;
+	if (pick_backend(ctx, &be, NULL) < 0)
+		be = &fw_backend_none;
+	snprintf(buf, size, "%s,masq=%d", be->name, ctx->cfg.ip_masq);
+}
+
+/* The file holds "GENERATION SETTINGS" of the last apply. */
 static void remember_generation(struct berth_ctx *ctx)
 {
 	uint32_t gen;
 	_cleanup_free_ char *p = generation_path(ctx);
-	char buf[16];
+	char buf[128], sig[64];
+	settings_sig(ctx, sig, sizeof(sig));
 	if (p && nft_generation(&gen) == 0) {
-		int n = snprintf(buf, sizeof(buf), "%u\n", gen);
+		int n = snprintf(buf, sizeof(buf), "%u %s\n", gen, sig);
 		(void)write_file(p, buf, (size_t)n, 0644);
 	} else if (p) {
 		(void)unlink(p);
@@ -389,7 +403,10 @@ static bool generation_is_ours(struct berth_ctx *ctx, uint32_t *now)
 	_cleanup_free_ char *p = generation_path(ctx);
 	_cleanup_fclose_ FILE *f = p ? fopen(p, "re") : NULL;
 	unsigned was;
-	return f && fscanf(f, "%u", &was) == 1 && nft_generation(now) == 0 && *now == was;
+	char sig[64], want[64];
+	settings_sig(ctx, want, sizeof(want));
+	return f && fscanf(f, "%u %63s", &was, sig) == 2 && !strcmp(sig, want) &&
+	       nft_generation(now) == 0 && *now == was;
 }
 
 static void model_buf_free(struct model_buf *mb)
@@ -427,17 +444,6 @@ struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up)
 	/* --link flows are computed across containers: the full apply does it. */
 	d->full = json_array_size(json_object_get(c.config, "links")) || store_container_linked(st, c.id);
 	ctr_rec_clear(&c);
-	/* The last running container gone: the full apply also drops what
-	 * has become empty (the anti-spoofing table). */
-	if (!d->full && !up) {
-		_cleanup_free_ struct ep_rec *eps = NULL;
-		size_t ne = 0;
-		bool others = false;
-		(void)store_endpoint_list(st, NULL, NULL, &eps, &ne);
-		for (size_t i = 0; i < ne && !others; i++)
-			others = eps[i].ip && strcmp(eps[i].container_id, id);
-		d->full = !others;
-	}
 	if (!d->full && (collect_ports(st, id, nets, n, &d->mb) < 0 ||
 			 collect_dnats(st, id, nets, n, &d->mb) < 0 ||
 			 collect_guards(st, id, nets, n, &d->mb) < 0))

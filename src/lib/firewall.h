@@ -32,6 +32,7 @@ struct fw_net {
 	bool masquerade;
 	bool icc;
 	bool internal;
+	bool anti_spoofing;   /* its containers' ports are guarded (fw_guard) */
 	bool has_no_masq;     /* masquerade, but not towards no_masq */
 	struct cidr4 no_masq;
 	bool routed;  /* reachable by routing from anywhere (berth-cni networks:

@@ -341,10 +341,14 @@ static void compat_forward(struct strbuf *b, struct nft_ctx *n, const char *fami
 
 /* table bridge berth-guard: frames from a guarded port must carry its MAC,
  * and its IPv4 / IPv6 address (ARP: as sender; neighbour advertisements:
- * as target); link-local IPv6 and the unspecified address pass. */
+ * as target); link-local IPv6 and the unspecified address pass. The table
+ * exists while a network has anti-spoofing on, with or without containers. */
 static void guard_rules(struct strbuf *b, const struct fw_model *m)
 {
-	if (!m->n_guards) {
+	bool any = false;
+	for (size_t i = 0; i < m->n_nets; i++)
+		any |= m->nets[i].anti_spoofing;
+	if (!any) {
 		strbuf_printf(b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
 	} else {
 		strbuf_printf(b, "add table bridge berth-guard\n"
