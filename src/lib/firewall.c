@@ -312,6 +312,7 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 	for (size_t i = 0; i < n; i++) {
 		snprintf(mb.nets[i].bridge, sizeof(mb.nets[i].bridge), "%s", nets[i].bridge);
 		mb.nets[i].subnet = nets[i].subnet;
+		mb.nets[i].gateway = nets[i].gateway;
 		mb.nets[i].masquerade = nets[i].masquerade && ctx->cfg.ip_masq;
 		mb.nets[i].icc = nets[i].icc;
 		mb.nets[i].internal = nets[i].internal;

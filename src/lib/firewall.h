@@ -29,6 +29,7 @@ struct berth_ctx;
 struct fw_net {
 	char bridge[16];
 	struct cidr4 subnet;
+	uint32_t gateway;     /* the host's address on the bridge (0: none) */
 	bool masquerade;
 	bool icc;
 	bool internal;

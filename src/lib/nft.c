@@ -87,6 +87,7 @@ static const char *const INET_SETS[][2] = {
 	{"subnets4", "type ipv4_addr; flags interval;"},
 	{"masq4", "type ipv4_addr; flags interval;"},
 	{"nomasq4", "type ipv4_addr . ipv4_addr; flags interval;"},
+	{"gateways4", "type ipv4_addr;"},
 };
 static const char *const INET_MAPS[][2] = {
 	{"dnat4", "ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
@@ -215,6 +216,10 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 			strbuf_printf(b, "add element inet berth nomasq4 { %s . %s }\n",
 				cidr4_str(m->nets[i].subnet, c), cidr4_str(m->nets[i].no_masq, d));
 		}
+	set_begin(b, "inet", "gateways4", INET_SETS[7][1]);
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (m->nets[i].gateway)
+			strbuf_printf(b, "add element inet berth gateways4 { %s }\n", ip4_str(m->nets[i].gateway, c));
 	/* Published ports: one map lookup per packet, whatever their number. */
 	for (size_t i = 0; i < ARRAY_SIZE(INET_MAPS); i++)
 		strbuf_printf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
@@ -232,6 +237,16 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 			"add rule inet berth %s fib daddr type local dnat ip6 to meta l4proto . th dport map @dnat6_any\n",
 			hooks[i][0], hooks[i][1], hooks[i][0], hooks[i][0], hooks[i][0], hooks[i][0],
 			hooks[i][0]);
+	/* Container to container, address to address (bridged, seen here
+	 * through br_netfilter, or routed between two of berth's bridges): no
+	 * NAT can apply, every rule of ours decides on interfaces and ports, so
+	 * conntrack is skipped (it was most of what such traffic cost). Not
+	 * towards a gateway: traffic to the host, and the replies of hairpin
+	 * flows (masqueraded to the gateway), stay tracked. */
+	strbuf_printf(b,
+		"add chain inet berth raw { type filter hook prerouting priority -300; policy accept; }\n"
+		"flush chain inet berth raw\n"
+		"add rule inet berth raw ip saddr @subnets4 ip daddr @subnets4 ip daddr != @gateways4 notrack\n");
 	strbuf_printf(b,
 		"add chain inet berth dnatmark { type filter hook prerouting priority -99; policy accept; }\n"
 		"flush chain inet berth dnatmark\n"
@@ -403,6 +418,8 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 			    "delete chain inet berth output\n"
 			    "add chain inet berth dnatmark\nflush chain inet berth dnatmark\n"
 			    "delete chain inet berth dnatmark\n"
+			    "add chain inet berth raw\nflush chain inet berth raw\n"
+			    "delete chain inet berth raw\n"
 			    "table bridge berth\ndelete table bridge berth\n");
 		/* (after the rules that use them) */
 		for (size_t i = 0; i < ARRAY_SIZE(INET_SETS); i++)
