@@ -254,14 +254,17 @@ static int reconcile(struct berth_ctx *ctx, bool boot, struct berth_error *err)
 	sweep_cni(ctx, st);
 	sweep_veths(ctx, st);
 	cgroup_sweep(known_container, st);
-	/* Bridges, rules and names as the store says. */
-	r = berth_reload(ctx, err);
+	/* Bridges, rules and names as the store says (after a boot with no
+	 * network recorded there is nothing to restore: no empty table is
+	 * made on a host that never ran anything). */
 	_cleanup_free_ struct net_rec *nets = NULL;
 	size_t nn = 0;
-	if (r >= 0 && store_network_list(st, &nets, &nn) == 0)
-		for (size_t i = 0; i < nn; i++)
-			if (!nets[i].builtin && strcmp(nets[i].driver, "cni"))
-				(void)dns_update(ctx, nets[i].id, NULL);
+	(void)store_network_list(st, &nets, &nn);
+	if (!boot || nn)
+		r = berth_reload(ctx, err);
+	for (size_t i = 0; r >= 0 && i < nn; i++)
+		if (!nets[i].builtin && strcmp(nets[i].driver, "cni"))
+			(void)dns_update(ctx, nets[i].id, NULL);
 	/* Restart policies, now that everything is released. */
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		struct ctr_rec c;
