@@ -28,7 +28,10 @@ need_tools podman busybox
 e2e_find_berth_cni
 CNI_DIR=$E2E_TMP/cni-bin
 mkdir -p "$CNI_DIR"
-ln -s "$BERTH_CNI" "$CNI_DIR/berth-cni"
+# Copies, not links: /tmp is about to be hidden (below), and a checkout may live there.
+cp "$BERTH_CNI" "$CNI_DIR/berth-cni" || fail "copy berth-cni"
+cp "$BERTH" "$E2E_TMP/berth" || fail "copy berth"
+BERTH=$E2E_TMP/berth
 
 NET=bcni BR=bcni0 SUBNET=10.77.0.0/24 GW=10.77.0.1 CLUSTER=10.244.0.0/16
 IMG=localhost/berth-e2e/busybox
