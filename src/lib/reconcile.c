@@ -45,12 +45,13 @@ static bool booted_since(struct berth_ctx *ctx, bool mark)
 	return booted;
 }
 
-/* A container recorded as running: its process and monitor must be alive.
- * A process whose monitor died is ended (nobody would release its
- * network when it exits); then the exit is recorded. */
+/* A container recorded as running needs its monitor (which records the
+ * exit itself, even while it is doing so now). A process whose monitor
+ * died is ended (nobody would release its network when it exits); then
+ * the exit is recorded. */
 static void check_running(struct berth_ctx *ctx, struct ctr_rec *c)
 {
-	if (c->state != CTR_RUNNING || (ctr_alive(c) && monitor_alive(c)))
+	if (c->state != CTR_RUNNING || monitor_alive(c))
 		return;
 	if (ctr_alive(c)) {
 		(void)kill(c->pid, SIGKILL);
