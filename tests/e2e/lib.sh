@@ -374,6 +374,19 @@ WHO_HTTPD='mkdir -p /www/cgi-bin && echo "hello-$(busybox hostname)" >/www/index
 printf "%s\n" "$CGI" >/www/cgi-bin/who && chmod +x /www/cgi-bin/who &&
 exec busybox httpd -f -p 80 -h /www'
 
+# pod_httpd NETNS: busybox httpd on port 80 in NETNS: / says hello-NETNS,
+# /cgi-bin/who says peer=<source address>.
+pod_httpd()
+{
+	local dir=$E2E_TMP/www-$1
+	mkdir -p "$dir/cgi-bin"
+	echo "hello-$1" >"$dir/index.html"
+	printf '%s\n' "$WHO_CGI" >"$dir/cgi-bin/who"
+	chmod +x "$dir/cgi-bin/who"
+	bg ip netns exec "$1" busybox httpd -f -p 80 -h "$dir"
+	wait_listen "$1" 80
+}
+
 # wait_listen NETNS PORT: until something listens on TCP PORT in NETNS.
 wait_listen()
 {

@@ -141,17 +141,6 @@ pod_add()
 
 pod_del() { cni "node$1" DEL "$2" "${3:-$(conf "$1")}"; }
 
-# pod_httpd POD: who-server on POD:80.
-pod_httpd()
-{
-	local dir=$E2E_TMP/www-$1
-	mkdir -p "$dir/cgi-bin"
-	echo "hello-$1" >"$dir/index.html"
-	printf '%s\n' "$WHO_CGI" >"$dir/cgi-bin/who"
-	chmod +x "$dir/cgi-bin/who"
-	bg ip netns exec "$1" busybox httpd -f -p 80 -h "$dir"
-	wait_listen "$1" 80
-}
 
 get()
 {

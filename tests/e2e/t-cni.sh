@@ -100,18 +100,6 @@ at()
 	esac
 }
 
-# pod_httpd NETNS: busybox httpd on port 80 in NETNS: / says hello-NETNS,
-# /cgi-bin/who says peer=<source address>.
-pod_httpd()
-{
-	local dir=$E2E_TMP/www-$1
-	mkdir -p "$dir/cgi-bin"
-	echo "hello-$1" >"$dir/index.html"
-	printf '%s\n' "$WHO_CGI" >"$dir/cgi-bin/who"
-	chmod +x "$dir/cgi-bin/who"
-	bg ip netns exec "$1" busybox httpd -f -p 80 -h "$dir"
-	wait_listen "$1" 80
-}
 
 # get WHERE URL WANT [WHAT]: HTTP GET from WHERE (host, or a netns) answers WANT.
 get()
