@@ -45,12 +45,28 @@ static bool booted_since(struct berth_ctx *ctx, bool mark)
 	return booted;
 }
 
-/* A container recorded as running needs its monitor (which records the
- * exit itself, even while it is doing so now). A process whose monitor
- * died is ended (nobody would release its network when it exits); then
- * the exit is recorded. */
+/* Read c again from the store (it may have changed under us). */
+static void reread(struct berth_ctx *ctx, struct ctr_rec *c)
+{
+	struct store *st;
+	char id[65];
+	memcpy(id, c->id, sizeof(id));
+	ctr_rec_clear(c);
+	if (ctx_store(ctx, &st, NULL) < 0 || store_container_get(st, id, c) < 0)
+		c->state = CTR_EXITED;
+}
+
+/* A container recorded as running needs its monitor. A live monitor whose
+ * container has ended is recording the exit: it is given the time to (so
+ * that no dead container is left recorded as running when reconcile ends).
+ * A process whose monitor died is ended (nobody would release its network
+ * when it exits); then the exit is recorded here. */
 static void check_running(struct berth_ctx *ctx, struct ctr_rec *c)
 {
+	for (int i = 0; i < 500 && c->state == CTR_RUNNING && monitor_alive(c) && !ctr_alive(c); i++) {
+		(void)usleep(10000);
+		reread(ctx, c);
+	}
 	if (c->state != CTR_RUNNING || monitor_alive(c))
 		return;
 	if (ctr_alive(c)) {
@@ -59,11 +75,7 @@ static void check_running(struct berth_ctx *ctx, struct ctr_rec *c)
 			(void)usleep(10000);
 	}
 	container_finished(ctx, c->id, W_EXITCODE(137, 0));
-	struct store *st;
-	if (ctx_store(ctx, &st, NULL) == 0) {
-		ctr_rec_clear(c);
-		(void)store_container_get(st, c->id, c);
-	}
+	reread(ctx, c);
 }
 
 /* A running container's memberships with an address are plugged (a
