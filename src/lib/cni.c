@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "berth.h"
+#include "cni.h"
 #include "cniconf.h"
 #include "conntrack.h"
 #include "ctx.h"
@@ -191,10 +192,9 @@ static json_t *ports_json(const struct cni_conf *c)
 	return a;
 }
 
-/* Release one attachment: kernel first, the record last; then its port
- * mappings' rules (rules=false: the caller rebuilds them all). */
-static int release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
-		   struct berth_error *err)
+/* Kernel first, the record last: a release cut short is found again. */
+int cni_release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
+		struct berth_error *err)
 {
 	struct nl *nl;
 	struct store *st;
@@ -403,7 +403,7 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	net_name(c->name, name);
 	struct net_rec old;
 	if (store_network_get(st, name, &old) == 0 && attachment_get(st, old.id, a, &rec) == 0) {
-		r = release(ctx, &rec, true, err);
+		r = cni_release(ctx, &rec, true, err);
 		cni_rec_clear(&rec);
 		if (r < 0)
 			return r;
@@ -460,7 +460,7 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	}
 	if (r < 0) {
 		struct berth_error ignored;
-		(void)release(ctx, &rec, !changed, &ignored);
+		(void)cni_release(ctx, &rec, !changed, &ignored);
 		if (changed)
 			(void)firewall_sync(ctx, NULL);
 	}
@@ -489,7 +489,7 @@ int berth_cni_del(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	if (r < 0)
 		return berth_err(err, r, "list attachments");
 	for (size_t i = 0; r >= 0 && i < cnt; i++)
-		r = release(ctx, &v[i], true, err);
+		r = cni_release(ctx, &v[i], true, err);
 	cni_recs_free(v, cnt);
 	return r;
 }
@@ -571,7 +571,7 @@ int berth_cni_gc(struct berth_ctx *ctx, const struct cni_conf *c, struct berth_e
 			valid = !strcmp(c->valid[j].container_id, v[i].container_id) &&
 				!strcmp(c->valid[j].ifname, v[i].ifname);
 		if (!valid)
-			r = release(ctx, &v[i], false, err);
+			r = cni_release(ctx, &v[i], false, err);
 	}
 	cni_recs_free(v, cnt);
 	/* Rules are rebuilt from what is left, stale ones go with them. */

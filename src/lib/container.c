@@ -791,9 +791,13 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		return 0;
 	_cleanup_free_ struct ep_rec *eps = NULL;
 	size_t n = 0;
-	/* (what goes from the rules, read before the addresses are released) */
-	struct fw_delta *fwd = fw_delta_of(ctx, c.id, false);
+	struct fw_delta *fwd = NULL;
 	if (store_endpoint_list(st, c.id, NULL, &eps, &n) == 0) {
+		/* What goes from the rules, read before the addresses are released
+		 * (nothing, for a second teardown: rm after the monitor's). */
+		for (size_t i = 0; i < n && !fwd; i++)
+			if (eps[i].ip)
+				fwd = fw_delta_of(ctx, c.id, false);
 		for (size_t i = 0; i < n; i++) {
 			r = network_detach(ctx, &eps[i], err);
 			if (r < 0 && !rc)

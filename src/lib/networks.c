@@ -264,16 +264,9 @@ static int get_net(struct store *st, const char *ref, struct net_rec *n, struct 
 static int remove_net(struct berth_ctx *ctx, struct store *st, const struct net_rec *n,
 		      struct berth_error *err)
 {
-	_cleanup_free_ struct ep_rec *eps = NULL;
-	size_t ne = 0;
 	if (n->builtin)
 		return berth_errmsg(err, -EPERM, "%s is a pre-defined network and cannot be removed", n->name);
-	struct cni_rec *cv = NULL;
-	size_t nc = 0;
-	(void)store_endpoint_list(st, NULL, n->id, &eps, &ne);
-	(void)store_cni_list(st, n->id, NULL, NULL, &cv, &nc);
-	cni_recs_free(cv, nc);
-	if (ne || nc)
+	if (store_network_users(st, n->id) != 0)
 		return berth_errmsg(err, -EBUSY, "error while removing network: network %s id %s has active endpoints",
 				    n->name, n->id);
 	dns_stop(ctx, n->id);
@@ -308,14 +301,7 @@ int berth_network_prune(struct berth_ctx *ctx, json_t *removed, struct berth_err
 	if (r >= 0)
 		r = store_network_list(st, &nets, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		_cleanup_free_ struct ep_rec *eps = NULL;
-		size_t ne = 0;
-		struct cni_rec *cv = NULL;
-		size_t nc = 0;
-		(void)store_endpoint_list(st, NULL, nets[i].id, &eps, &ne);
-		(void)store_cni_list(st, nets[i].id, NULL, NULL, &cv, &nc);
-		cni_recs_free(cv, nc);
-		if (nets[i].builtin || ne || nc)
+		if (nets[i].builtin || store_network_users(st, nets[i].id) != 0)
 			continue;
 		r = remove_net(ctx, st, &nets[i], err);
 		if (r >= 0)

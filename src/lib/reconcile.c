@@ -17,6 +17,7 @@
 
 #include "berth.h"
 #include "cgroup.h"
+#include "cni.h"
 #include "container.h"
 #include "dns.h"
 #include "firewall.h"
@@ -229,17 +230,11 @@ static void sweep_cni(struct berth_ctx *ctx, struct store *st)
 {
 	struct cni_rec *cv = NULL;
 	size_t nc = 0;
-	struct nl *nl;
-	if (store_cni_list(st, NULL, NULL, NULL, &cv, &nc) < 0 || ctx_nl(ctx, &nl, NULL) < 0) {
-		cni_recs_free(cv, nc);
-		return;
-	}
+	(void)store_cni_list(st, NULL, NULL, NULL, &cv, &nc);
 	for (size_t i = 0; i < nc; i++) {
 		struct stat sb;
-		if (stat(cv[i].netns, &sb) == 0)
-			continue;
-		(void)nl_link_del(nl, cv[i].veth, NULL);
-		(void)store_cni_del(st, cv[i].network_id, cv[i].container_id, cv[i].ifname, NULL);
+		if (stat(cv[i].netns, &sb) < 0) /* (rules: rebuilt at the end) */
+			(void)cni_release(ctx, &cv[i], false, NULL);
 	}
 	cni_recs_free(cv, nc);
 }

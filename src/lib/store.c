@@ -573,6 +573,17 @@ int store_endpoint_del(struct store *s, const char *container_id, const char *ne
 	return step_done(s, st, err, "delete endpoints");
 }
 
+int store_network_users(struct store *s, const char *network_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT (SELECT count(*) FROM endpoints WHERE network_id = ?1)"
+		" + (SELECT count(*) FROM cni WHERE network_id = ?1)");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, network_id);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -EIO;
+}
+
 int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,

@@ -112,6 +112,8 @@ int store_endpoint_list(struct store *s, const char *container_id, const char *n
 /* network_id NULL: every endpoint of the container. */
 int store_endpoint_del(struct store *s, const char *container_id, const char *network_id,
 		       struct berth_error *err);
+/* How many container memberships and berth-cni attachments a network has. */
+int store_network_users(struct store *s, const char *network_id);
 /* Every allocated IPv4 address in a network (for IPAM). */
 int store_network_ips(struct store *s, const char *network_id, uint32_t **out, size_t *n);
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "berth.h"
-#include "conntrack.h"
+#include "cni.h"
 #include "container.h"
 #include "dns.h"
 #include "firewall.h"
@@ -36,14 +36,11 @@ int berth_system_prune(struct berth_ctx *ctx, json_t *containers, json_t *networ
 int berth_system_reset(struct berth_ctx *ctx, struct berth_error *err)
 {
 	struct store *st;
-	struct nl *nl;
 	struct ctr_rec *v = NULL;
 	struct cni_rec *cv = NULL;
 	_cleanup_free_ struct net_rec *nets = NULL;
 	size_t n = 0, nc = 0, nn = 0;
 	int r = ctx_store(ctx, &st, err);
-	if (r >= 0)
-		r = ctx_nl(ctx, &nl, err);
 	if (r >= 0)
 		r = store_container_list(st, &v, &n);
 	if (r < 0)
@@ -56,11 +53,8 @@ int berth_system_reset(struct berth_ctx *ctx, struct berth_error *err)
 	}
 	ctr_recs_free(v, n);
 	(void)store_cni_list(st, NULL, NULL, NULL, &cv, &nc);
-	for (size_t i = 0; i < nc; i++) {
-		(void)nl_link_del(nl, cv[i].veth, NULL);
-		(void)conntrack_forget(cv[i].ip);
-		(void)store_cni_del(st, cv[i].network_id, cv[i].container_id, cv[i].ifname, NULL);
-	}
+	for (size_t i = 0; i < nc; i++)
+		(void)cni_release(ctx, &cv[i], false, NULL);
 	cni_recs_free(cv, nc);
 	(void)store_network_list(st, &nets, &nn);
 	for (size_t i = 0; i < nn; i++) {
