@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,10 +56,9 @@ static void random_name(char out[64])
 		"albatross", "beacon", "capstan", "dinghy", "ferry", "galley", "harbor",
 		"jetty", "keel", "lantern", "mooring", "pier", "quay", "rudder", "schooner", "tug",
 	};
-	char h[5];
-	(void)random_hex(h, 4);
-	unsigned v = (unsigned)strtoul(h, NULL, 16);
-	snprintf(out, 64, "%s_%s_%s", adj[v & 15], noun[(v >> 4) & 15], h);
+	uint8_t v[3] = {0}; /* 24 bits: the words and four hex digits apart */
+	(void)!getrandom(v, sizeof(v), 0);
+	snprintf(out, 64, "%s_%s_%02x%02x", adj[v[0] & 15], noun[v[0] >> 4], v[1], v[2]);
 }
 
 static json_t *strv_json(char *const *v)
@@ -351,14 +351,17 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 		json_decref(cfg);
 		return berth_err(err, r, "container id");
 	}
-	if (!o->name)
-		random_name(name);
-	snprintf(c.name, sizeof(c.name), "%s", o->name ? o->name : name);
 	now_rfc3339(c.created);
-	r = ctx_store(ctx, &st, err);
-	if (r >= 0)
-		r = store_begin(st, err);
-	if (r >= 0) {
+	/* A generated name that is taken is drawn again, as Docker does. */
+	for (int tries = 0; tries < 8; tries++) {
+		if (!o->name)
+			random_name(name);
+		snprintf(c.name, sizeof(c.name), "%s", o->name ? o->name : name);
+		r = ctx_store(ctx, &st, err);
+		if (r >= 0)
+			r = store_begin(st, err);
+		if (r < 0)
+			break;
 		r = store_container_insert(st, &c, err);
 		const char *nid = json_string_value(json_object_get(cfg, "network_id"));
 		if (r >= 0 && nid) {
@@ -379,6 +382,8 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 			r = store_commit(st, err);
 		else
 			store_rollback(st);
+		if (r != -EEXIST || o->name)
+			break;
 	}
 	json_decref(cfg);
 	if (r == -EEXIST)
