@@ -200,11 +200,15 @@ int cgroup_enter(const char *id, struct berth_error *err)
 	char p[4200];
 	if (is_v2())
 		return setv(NULL, id, "cgroup.procs", "0", err);
+	/* v1: "tasks", which moves the calling thread (the whole process: it
+	 * has one thread). cgroup.procs would move its thread group, which
+	 * takes the kernel's global threadgroup lock for writing: an RCU grace
+	 * period, 7 to 20 ms here, on every container start. */
 	for (size_t i = 0; i < ARRAY_SIZE(v1_ctrls); i++) {
 		path_of(p, sizeof(p), v1_ctrls[i], id, NULL);
 		if (access(p, F_OK) < 0)
 			continue;
-		int r = setv(v1_ctrls[i], id, "cgroup.procs", "0", err);
+		int r = setv(v1_ctrls[i], id, "tasks", "0", err);
 		if (r < 0)
 			return r;
 	}

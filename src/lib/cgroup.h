@@ -31,8 +31,8 @@ bool cg_limits_any(const struct cg_limits *l);
 
 /* Create the container's cgroup(s) and write the limits (in the parent). */
 int cgroup_create(const char *id, const struct cg_limits *l, struct berth_error *err);
-/* In the container process: move into the cgroup(s) (then the caller may
- * unshare a cgroup namespace rooted there). */
+/* In the container process, single-threaded: move into the cgroup(s)
+ * (then the caller may unshare a cgroup namespace rooted there). */
 int cgroup_enter(const char *id, struct berth_error *err);
 /* After the container ended: did the kernel OOM-kill it? Then remove. */
 bool cgroup_oom_killed(const char *id);
