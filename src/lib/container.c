@@ -700,8 +700,9 @@ static int default_membership(struct berth_ctx *ctx, const struct ctr_rec *c,
 	return store_endpoint_put(st, &ep, err);
 }
 
-int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
-			      int netns_fd, struct nl *cnl, struct berth_error *err)
+/* The store side of a membership: its network's bridge, its addresses. */
+static int endpoint_allocate(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
+			     struct berth_error *err)
 {
 	struct store *st;
 	struct net_rec n;
@@ -716,17 +717,37 @@ int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, st
 			return r;
 	}
 	r = allocate_endpoint(ctx, c, &n, ep, !strcmp(ep->ifname, "eth0"), err);
+	fault_point("attach:allocated");
+	return r;
+}
+
+/* The kernel side: the veth into the namespace, addresses, routes. */
+static int endpoint_plug(struct berth_ctx *ctx, const struct ep_rec *ep, int netns_fd,
+			 struct nl *cnl, struct berth_error *err)
+{
+	struct store *st;
+	struct net_rec n;
+	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	fault_point("attach:allocated");
+	if (store_network_get(st, ep->network_id, &n) < 0)
+		return berth_errmsg(err, -ENOENT, "network %s not found", ep->network_id);
 	r = network_attach(ctx, &n, ep, netns_fd, cnl, err);
 	fault_point("attach:plugged");
 	return r;
 }
 
-/* Plug every network the container belongs to, eth0 first. */
-static int setup_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, int netns_fd,
-			   struct nl *cnl, uint32_t *ip, struct berth_error *err)
+int container_attach_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
+			      int netns_fd, struct nl *cnl, struct berth_error *err)
+{
+	int r = endpoint_allocate(ctx, c, ep, err);
+	return r < 0 ? r : endpoint_plug(ctx, ep, netns_fd, cnl, err);
+}
+
+/* Addresses (and eth0's published ports) on every network the container
+ * belongs to, before its process starts: the files in its /etc need them. */
+static int allocate_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, uint32_t *ip,
+			      struct berth_error *err)
 {
 	struct store *st;
 	int r = 0;
@@ -741,15 +762,38 @@ static int setup_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, int n
 	size_t n = 0;
 	r = store_endpoint_list(st, c->id, NULL, &eps, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		r = container_attach_endpoint(ctx, c, &eps[i], netns_fd, cnl, err);
+		r = endpoint_allocate(ctx, c, &eps[i], err);
 		if (r >= 0 && !strcmp(eps[i].ifname, "eth0"))
 			*ip = eps[i].ip;
 	}
+	return r; /* on failure the caller's teardown releases the allocations */
+}
+
+/* Plug every network the container belongs to, eth0 first, and open the
+ * rules for it: the kernel side of the start, run by the monitor while the
+ * container process sets itself up (its cgroup move waits for an RCU grace
+ * period), through spawn_spec.overlap. */
+static int plug_endpoints(void *arg, struct berth_error *err)
+{
+	struct launch *l = arg;
+	struct berth_ctx *ctx = l->ctx;
+	struct store *st;
+	_cleanup_(nl_closep) struct nl *cnl = NULL;
+	int r = ctx_store(ctx, &st, err);
+	if (r >= 0)
+		r = nl_open(&cnl, l->netns_fd, err);
 	if (r < 0)
-		return r; /* the caller's teardown releases the allocations */
+		return r;
+	_cleanup_free_ struct ep_rec *eps = NULL;
+	size_t n = 0;
+	r = store_endpoint_list(st, l->id, NULL, &eps, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = endpoint_plug(ctx, &eps[i], l->netns_fd, cnl, err);
+	if (r < 0)
+		return r; /* the caller's teardown unplugs */
 	/* This container's elements; everything, if the ruleset is not the one
 	 * berth left (a flushed ruleset heals on the next run). */
-	r = firewall_container(ctx, c->id, true, err);
+	r = firewall_container(ctx, l->id, true, err);
 	fault_point("start:rules");
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = dns_update(ctx, eps[i].network_id, err);
@@ -941,7 +985,7 @@ static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struc
 	if (r >= 0)
 		r = lo_up(cnl, err);
 	if (r >= 0 && mode == NET_BRIDGE)
-		r = setup_endpoints(ctx, c, l->netns_fd, cnl, ip, err);
+		r = allocate_endpoints(ctx, c, ip, err);
 	if (r < 0)
 		return r;
 	return netns_name_add(ctx->netns_dir, c->name, l->netns_path, err);
@@ -957,6 +1001,8 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 
 	memset(l, 0, sizeof(*l));
 	l->netns_fd = -1;
+	l->ctx = ctx;
+	memcpy(l->id, c->id, sizeof(l->id));
 	l->tty = json_is_true(json_object_get(c->config, "tty"));
 	l->interactive = json_is_true(json_object_get(c->config, "interactive"));
 	l->auto_remove = json_is_true(json_object_get(c->config, "auto_remove"));
@@ -1064,6 +1110,8 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		.cgroupns = true,
 		.userns_uid = (uint32_t)json_integer_value(json_object_get(c->config, "userns_uid")),
 		.userns_count = (uint32_t)json_integer_value(json_object_get(c->config, "userns_count")),
+		.overlap = mode == NET_BRIDGE ? plug_endpoints : NULL,
+		.overlap_arg = l,
 	};
 	if (l->spawn.userns_uid) {
 		/* Files the container's root creates belong to its host uid. */

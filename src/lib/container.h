@@ -17,6 +17,8 @@ enum net_mode container_net_mode(const struct ctr_rec *c, const char **other_id)
 /* Everything a start needs, made by container_prepare and torn down by
  * container_teardown (both idempotent, best effort on the way down). */
 struct launch {
+	struct berth_ctx *ctx;
+	char id[65];
 	char *run_dir;
 	char *log_path;
 	char *netns_path; /* NULL for --net=host */

@@ -214,6 +214,10 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		goto fail;
 	(void)!write(rep, &out, sizeof(out));
 	close(rep);
+	/* Starting took the store, netlink and nftables: give their memory
+	 * back for the container's lifetime. */
+	ctx_release_handles(ctx);
+	(void)malloc_trim(0);
 	struct relay rl = {
 		.pid = pid, .pidfd = pidfd, .in_from = -1, .in_to = -1,
 		.out_from = l->tty ? master : pout[0], .out_to = -1, .err_from = errp[0], .err_to = -1,

@@ -134,7 +134,7 @@ static void parent_userns(const struct spawn_spec *s, pid_t pid, int sync)
 }
 
 static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep, int sock,
-					    int sync)
+					    int sync, int gate)
 {
 	int fds[3] = {s->fds[0], s->fds[1], s->fds[2]};
 	struct berth_error err = {0};
@@ -194,6 +194,10 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 	}
 	if (s->sec && sec_apply(s->sec, &err) < 0)
 		child_fail(rep, err.code, 0, err.msg);
+	/* The parent's overlap work done? (EOF: it failed, or died.) */
+	char go = 0;
+	if (gate >= 0 && (read(gate, &go, 1) != 1 || go != 1))
+		child_fail(rep, -ECANCELED, 0, "start cancelled");
 	/* Nothing of ours leaks into the container beyond stdio. */
 	(void)syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
 	(void)fcntl(rep, F_SETFD, FD_CLOEXEC);
@@ -209,27 +213,45 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 	child_fail(rep, -e, 1, msg);
 }
 
+enum { P_REP, P_PTY, P_USERNS, P_GATE, N_PAIRS };
+
+static void close_pairs(int fds[N_PAIRS][2])
+{
+	for (int i = 0; i < N_PAIRS; i++)
+		for (int j = 0; j < 2; j++)
+			if (fds[i][j] >= 0) {
+				close(fds[i][j]);
+				fds[i][j] = -1;
+			}
+}
+
+/* The child's failure report, if it sent one before exec. */
+static int child_result(int fd, struct child_report *rep)
+{
+	ssize_t n;
+	do
+		n = read(fd, rep, sizeof(*rep));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*rep);
+}
+
 pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		    bool *exec_failed, struct berth_error *err)
 {
-	int p[2], sv[2] = {-1, -1}, us[2] = {-1, -1};
+	/* [0]: the parent's end, [1]: the child's. */
+	int fds[N_PAIRS][2];
+	memset(fds, -1, sizeof(fds));
 	*exec_failed = false;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return berth_err(err, negerrno(), "pipe");
-	if (s->userns_uid && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, us) < 0) {
-		int r = berth_err(err, negerrno(), "socketpair");
-		close(p[0]);
-		close(p[1]);
-		return r;
-	}
-	if (s->pty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		int r = berth_err(err, negerrno(), "socketpair");
-		close(p[0]);
-		close(p[1]);
-		if (us[0] >= 0) {
-			close(us[0]);
-			close(us[1]);
-		}
+	int r = pipe2(fds[P_REP], O_CLOEXEC);
+	if (r >= 0 && s->pty)
+		r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[P_PTY]);
+	if (r >= 0 && s->userns_uid)
+		r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[P_USERNS]);
+	if (r >= 0 && s->overlap) /* a socket: a send to a dead child must not raise SIGPIPE */
+		r = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds[P_GATE]);
+	if (r < 0) {
+		r = berth_err(err, negerrno(), "pipe");
+		close_pairs(fds);
 		return r;
 	}
 	int fd = -1;
@@ -240,44 +262,50 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 	};
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0) {
-		int r = berth_err(err, negerrno(), "clone");
-		close(p[0]);
-		close(p[1]);
-		for (int i = 0; i < 2; i++) {
-			if (sv[i] >= 0)
-				close(sv[i]);
-			if (us[i] >= 0)
-				close(us[i]);
-		}
+		r = berth_err(err, negerrno(), "clone");
+		close_pairs(fds);
 		return r;
 	}
 	if (pid == 0) {
-		close(p[0]);
-		if (sv[0] >= 0)
-			close(sv[0]);
-		if (us[0] >= 0)
-			close(us[0]);
-		child(s, p[1], sv[1], us[1]);
+		for (int i = 0; i < N_PAIRS; i++)
+			if (fds[i][0] >= 0)
+				close(fds[i][0]);
+		child(s, fds[P_REP][1], fds[P_PTY][1], fds[P_USERNS][1], fds[P_GATE][1]);
 	}
-	close(p[1]);
-	int master = -1;
-	if (sv[0] >= 0) {
-		close(sv[1]);
-		master = recv_fd(sv[0]); /* -1 if the child failed first */
-		close(sv[0]);
-	}
-	if (us[0] >= 0) {
-		close(us[1]);
-		parent_userns(s, pid, us[0]);
-		close(us[0]);
-	}
+	for (int i = 0; i < N_PAIRS; i++)
+		if (fds[i][1] >= 0) {
+			close(fds[i][1]);
+			fds[i][1] = -1;
+		}
 	struct child_report rep;
-	ssize_t n;
-	do
-		n = read(p[0], &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == (ssize_t)sizeof(rep)) {
+	if (s->overlap) {
+		r = s->overlap(s->overlap_arg, err);
+		char go = r >= 0;
+		if (r < 0 || send(fds[P_GATE][0], &go, 1, MSG_NOSIGNAL) != 1) {
+			/* The child waits at the gate, or failed before it. */
+			if (r >= 0)
+				r = berth_err(err, negerrno(), "start");
+			(void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+			siginfo_t si;
+			(void)waitid(P_PIDFD, (id_t)fd, &si, WEXITED);
+			close(fd);
+			if (child_result(fds[P_REP][0], &rep) && rep.code != -ECANCELED) {
+				/* It failed first: its reason is the one. */
+				rep.msg[sizeof(rep.msg) - 1] = '\0';
+				r = berth_errmsg(err, rep.code < 0 ? rep.code : -EIO, "%s", rep.msg);
+			}
+			close_pairs(fds);
+			return r;
+		}
+	}
+	int master = -1;
+	if (fds[P_PTY][0] >= 0)
+		master = recv_fd(fds[P_PTY][0]); /* -1 if the child failed first */
+	if (fds[P_USERNS][0] >= 0)
+		parent_userns(s, pid, fds[P_USERNS][0]);
+	bool failed = child_result(fds[P_REP][0], &rep);
+	close_pairs(fds);
+	if (failed) {
 		/* The child failed before exec and exits: reap it. */
 		siginfo_t si;
 		(void)waitid(P_PIDFD, (id_t)fd, &si, WEXITED);

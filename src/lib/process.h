@@ -35,6 +35,11 @@ struct spawn_spec {
 	bool pty;                         /* instead of fds: a pty from the container's own
 					   * /dev/ptmx as stdio and controlling tty; the
 					   * master comes back in *pty_master */
+	/* Work the parent does while the child sets itself up (the child
+	 * waits for it before exec, so their waits overlap); if it fails, the
+	 * child is killed and spawn_process returns its error. */
+	int (*overlap)(void *arg, struct berth_error *err);
+	void *overlap_arg;
 };
 
 /* Returns the child's pid and a pidfd in *pidfd. When the command cannot be
