@@ -4,7 +4,7 @@
 # What each one is for: see README.md, "Dependencies".
 set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev
-libmnl-dev libnftables-dev libsqlite3-dev libjansson-dev libcmocka-dev
+libmnl-dev libnftables-dev libnftnl-dev libsqlite3-dev libjansson-dev libcmocka-dev
 libcap-ng-dev libseccomp-dev
 nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
 # Test-only: Debian's nginx, run inside containers by the reverse-proxy test;

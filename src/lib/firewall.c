@@ -463,10 +463,11 @@ int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool u
 		struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
 				     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
 				     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
+		bool none = !m.n_icc_off_ports && !m.n_dnats && !m.n_guards;
 		/* Anything unexpected (an element missing or there already, a
 		 * table gone): the full apply puts everything right. */
-		if (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
-		    after == before + 1) {
+		if (none || (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
+			     after == before + 1)) {
 			remember_generation(ctx);
 			ctx_unlock(lock);
 			return 0;

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "firewall.h"
+#include "nftelem.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -120,45 +121,43 @@ static char *bridge_list(const struct fw_model *m, bool (*pick)(const struct fw_
 	return b.oom ? NULL : b.p;
 }
 
-/* The elements one container contributes, added (add) or deleted: shared
- * by the full apply and the per-container delta. */
-static void dnat_elements(struct strbuf *b, bool add, const struct fw_model *m)
+/* The elements containers contribute (nftelem.c adds or deletes one
+ * container's: the same elements). */
+static void dnat_elements(struct strbuf *b, const struct fw_model *m)
 {
 	for (size_t i = 0; i < m->n_dnats; i++) {
 		const struct fw_dnat *d = &m->dnats[i];
 		const char *map = d->family == AF_INET ? (d->any ? "dnat4_any" : "dnat4")
 						       : (d->any ? "dnat6_any" : "dnat6");
-		strbuf_printf(b, "%s element inet berth %s { ", add ? "add" : "delete", map);
+		strbuf_printf(b, "add element inet berth %s { ", map);
 		if (!d->any)
 			strbuf_printf(b, "%s . ", d->host);
-		strbuf_printf(b, "%s . %u", fw_proto_name(d->proto), d->host_port);
-		if (add)
-			strbuf_printf(b, " : %s . %u", d->ctr, d->ctr_port);
+		strbuf_printf(b, "%s . %u : %s . %u", fw_proto_name(d->proto), d->host_port, d->ctr,
+			      d->ctr_port);
 		strbuf_printf(b, " }\n");
 	}
 }
 
-static void icc_elements(struct strbuf *b, bool add, const struct fw_model *m)
+static void icc_elements(struct strbuf *b, const struct fw_model *m)
 {
 	for (size_t i = 0; i < m->n_icc_off_ports; i++)
-		strbuf_printf(b, "%s element bridge berth icc_off_ports { \"%s\" }\n", add ? "add" : "delete",
+		strbuf_printf(b, "add element bridge berth icc_off_ports { \"%s\" }\n",
 			m->icc_off_ports[i].ifname);
 }
 
-static void guard_elements(struct strbuf *b, bool add, const struct fw_model *m)
+static void guard_elements(struct strbuf *b, const struct fw_model *m)
 {
-	const char *v = add ? "add" : "delete";
 	for (size_t i = 0; i < m->n_guards; i++) {
 		const struct fw_guard *g = &m->guards[i];
 		char mac[18], ip[16], ip6[INET6_ADDRSTRLEN];
 		mac_str(g->mac, mac);
 		ip4_str(g->ip, ip);
-		strbuf_printf(b, "%s element bridge berth-guard guarded { \"%s\" }\n"
-			    "%s element bridge berth-guard macs { \"%s\" . %s }\n"
-			    "%s element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
-			v, g->ifname, v, g->ifname, mac, v, g->ifname, mac, ip);
+		strbuf_printf(b, "add element bridge berth-guard guarded { \"%s\" }\n"
+			    "add element bridge berth-guard macs { \"%s\" . %s }\n"
+			    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
+			g->ifname, g->ifname, mac, g->ifname, mac, ip);
 		if (g->has_ip6)
-			strbuf_printf(b, "%s element bridge berth-guard addr6 { \"%s\" . %s }\n", v, g->ifname,
+			strbuf_printf(b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
 				inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
 		uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
 				  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
@@ -166,7 +165,7 @@ static void guard_elements(struct strbuf *b, bool add, const struct fw_model *m)
 			const uint8_t *a = k ? g->ip6.s6_addr : ll;
 			if (k && !g->has_ip6)
 				continue;
-			strbuf_printf(b, "%s element bridge berth-guard nd6 { \"%s\" . 0x", v, g->ifname);
+			strbuf_printf(b, "add element bridge berth-guard nd6 { \"%s\" . 0x", g->ifname);
 			for (int j = 0; j < 16; j++)
 				strbuf_printf(b, "%02x", a[j]);
 			strbuf_printf(b, " }\n");
@@ -224,7 +223,7 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 	for (size_t i = 0; i < ARRAY_SIZE(INET_MAPS); i++)
 		strbuf_printf(b, "add map inet berth %s { type %s; }\nflush map inet berth %s\n",
 			INET_MAPS[i][0], INET_MAPS[i][1], INET_MAPS[i][0]);
-	dnat_elements(b, true, m);
+	dnat_elements(b, m);
 	/* (this nft accepts the name "dstnat" for prerouting only: -100 is it) */
 	static const char *const hooks[][2] = {{"prerouting", "prerouting"}, {"output", "output"}};
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++)
@@ -281,7 +280,7 @@ static void bridge_table(struct strbuf *b, const struct fw_model *m)
 		   "add chain bridge berth forward { type filter hook forward priority filter; policy accept; }\n"
 		   "flush chain bridge berth forward\n");
 	set_begin(b, "bridge", "icc_off_ports", "type ifname;");
-	icc_elements(b, true, m);
+	icc_elements(b, m);
 	set_begin(b, "bridge", "links",
 		  "type ipv4_addr . ipv4_addr . inet_proto . inet_service;");
 	for (size_t i = 0; i < m->n_links; i++) {
@@ -380,7 +379,7 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 		 * address (its global one, or its link-local one from its MAC). */
 		strbuf_printf(b, "add set bridge berth-guard nd6 { typeof iifname . @th,64,128; }\n"
 				  "flush set bridge berth-guard nd6\n");
-		guard_elements(b, true, m);
+		guard_elements(b, m);
 		strbuf_printf(b,
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
@@ -437,26 +436,6 @@ static int nft_apply(const struct fw_model *m, struct berth_error *err)
 		return berth_err(err, -ENOMEM, "nftables ruleset");
 	}
 	r = nft_run(n, b.p, err);
-	free(b.p);
-	return r;
-}
-
-static int nft_apply_delta(const struct fw_model *m, bool up, struct berth_error *err)
-{
-	__attribute__((cleanup(nft_ctx_freep))) struct nft_ctx *n = NULL;
-	int r = nft_new(&n, 0, err);
-	if (r < 0)
-		return r;
-	struct strbuf b = {0};
-	strbuf_printf(&b, "%s", "");
-	dnat_elements(&b, up, m);
-	icc_elements(&b, up, m);
-	guard_elements(&b, up, m);
-	if (b.oom) {
-		free(b.p);
-		return berth_err(err, -ENOMEM, "nftables delta");
-	}
-	r = b.len ? nft_run(n, b.p, err) : 0;
 	free(b.p);
 	return r;
 }
@@ -528,5 +507,5 @@ int nft_apply_guard(const struct fw_model *m, struct berth_error *err)
 const struct fw_backend fw_backend_nft = {
 	.name = "nftables",
 	.apply = nft_apply,
-	.apply_delta = nft_apply_delta,
+	.apply_delta = nftelem_apply,
 };
