@@ -700,17 +700,26 @@ static int default_membership(struct berth_ctx *ctx, const struct ctr_rec *c,
 	return store_endpoint_put(st, &ep, err);
 }
 
+static int endpoint_network(struct berth_ctx *ctx, const struct ep_rec *ep, struct net_rec *n,
+			    struct berth_error *err)
+{
+	struct store *st;
+	int r = ctx_store(ctx, &st, err);
+	if (r < 0)
+		return r;
+	if (store_network_get(st, ep->network_id, n) < 0)
+		return berth_errmsg(err, -ENOENT, "network %s not found", ep->network_id);
+	return 0;
+}
+
 /* The store side of a membership: its network's bridge, its addresses. */
 static int endpoint_allocate(struct berth_ctx *ctx, const struct ctr_rec *c, struct ep_rec *ep,
 			     struct berth_error *err)
 {
-	struct store *st;
 	struct net_rec n;
-	int r = ctx_store(ctx, &st, err);
+	int r = endpoint_network(ctx, ep, &n, err);
 	if (r < 0)
 		return r;
-	if (store_network_get(st, ep->network_id, &n) < 0)
-		return berth_errmsg(err, -ENOENT, "network %s not found", ep->network_id);
 	if (!n.builtin) {
 		r = network_bridge_ensure(ctx, &n, err);
 		if (r < 0)
@@ -725,14 +734,10 @@ static int endpoint_allocate(struct berth_ctx *ctx, const struct ctr_rec *c, str
 static int endpoint_plug(struct berth_ctx *ctx, const struct ep_rec *ep, int netns_fd,
 			 struct nl *cnl, struct berth_error *err)
 {
-	struct store *st;
 	struct net_rec n;
-	int r = ctx_store(ctx, &st, err);
-	if (r < 0)
-		return r;
-	if (store_network_get(st, ep->network_id, &n) < 0)
-		return berth_errmsg(err, -ENOENT, "network %s not found", ep->network_id);
-	r = network_attach(ctx, &n, ep, netns_fd, cnl, err);
+	int r = endpoint_network(ctx, ep, &n, err);
+	if (r >= 0)
+		r = network_attach(ctx, &n, ep, netns_fd, cnl, err);
 	fault_point("attach:plugged");
 	return r;
 }
@@ -770,9 +775,8 @@ static int allocate_endpoints(struct berth_ctx *ctx, const struct ctr_rec *c, ui
 }
 
 /* Plug every network the container belongs to, eth0 first, and open the
- * rules for it: the kernel side of the start, run by the monitor while the
- * container process sets itself up (its cgroup move waits for an RCU grace
- * period), through spawn_spec.overlap. */
+ * rules for it: the kernel side of the start, done by the monitor while the
+ * container process sets itself up (its mounts), through spawn_spec.overlap. */
 static int plug_endpoints(void *arg, struct berth_error *err)
 {
 	struct launch *l = arg;

@@ -13,7 +13,8 @@
 #
 # For every fault point (BERTH_FAULT=POINT: the process kills itself there) the command
 # that reaches it exits 137 (a start whose monitor reached it fails: run 125, start 1);
-# then `berth reload`; then the cleanup of what the command legitimately made (it must succeed, e.g. `berth rm -f victim`), and:
+# then `berth reload`; then the cleanup of what the command legitimately made (it must
+# succeed, e.g. `berth rm -f victim`), and:
 #  - the snapshot is the baseline again (no leaked veth, bridge, address, route, netns,
 #    mount, rule, set/map element, DNS entry, address or port allocation, monitor);
 #  - no container is recorded as running whose process is gone;
