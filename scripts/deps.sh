@@ -9,8 +9,9 @@ libcap-ng-dev libseccomp-dev
 nftables iptables iproute2 dnsmasq-base busybox-static procps util-linux"
 # Test-only: Debian's nginx, run inside containers by the reverse-proxy test;
 # podman, which drives berth-cni through its CNI backend in t-cni-podman;
-# jq, which the CNI tests read results with.
-TEST_PKGS="nginx-light podman jq"
+# jq, which the CNI tests read results with; sqlite3, with which t-store makes
+# stores of older layouts (and t-faults reads the store's allocations).
+TEST_PKGS="nginx-light podman jq sqlite3"
 
 missing=""
 for p in $PKGS $TEST_PKGS "$@"; do

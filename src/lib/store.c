@@ -15,9 +15,11 @@ struct store {
 };
 
 /* 2: the cni table (berth-cni attachments), networks.no_masq,
- * containers.manual_stop and .restart_count. 1 is upgraded in place. */
-#define STORE_VERSION 2
-#define STORE_VERSION_STR "2"
+ * containers.manual_stop and .restart_count. 3: the links table (who links
+ * to a container, without reading every config). 1 and 2 are upgraded in
+ * place. */
+#define STORE_VERSION 3
+#define STORE_VERSION_STR "3"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS networks ("
@@ -59,7 +61,12 @@ static const char schema[] =
 	" veth TEXT NOT NULL, ip INTEGER NOT NULL, mac TEXT NOT NULL, ip6 TEXT,"
 	" ports TEXT NOT NULL, created TEXT NOT NULL,"
 	" PRIMARY KEY (network_id, container_id, ifname));"
-	"CREATE UNIQUE INDEX IF NOT EXISTS cni_ip ON cni(network_id, ip);";
+	"CREATE UNIQUE INDEX IF NOT EXISTS cni_ip ON cni(network_id, ip);"
+	/* --link: the client's config names the server; this finds the clients. */
+	"CREATE TABLE IF NOT EXISTS links ("
+	" client_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	" server_id TEXT NOT NULL, PRIMARY KEY (client_id, server_id));"
+	"CREATE INDEX IF NOT EXISTS links_server ON links(server_id);";
 
 static int sql_err(struct store *s, struct berth_error *err, const char *what)
 {
@@ -110,7 +117,7 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 		if (st && sqlite3_step(st) == SQLITE_ROW)
 			tables = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
-		if (tables > 0 && version != STORE_VERSION && version != 1) {
+		if (tables > 0 && version != STORE_VERSION && version != 1 && version != 2) {
 			int r = berth_errmsg(err, -EPROTO,
 					     "store %s has layout version %d, this berth uses %d: remove it (and berth's containers) to start afresh",
 					     path, version, STORE_VERSION);
@@ -123,9 +130,16 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 					  "ALTER TABLE containers ADD COLUMN manual_stop INTEGER NOT NULL DEFAULT 0;"
 					  "ALTER TABLE containers ADD COLUMN restart_count INTEGER NOT NULL DEFAULT 0;",
 					  NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
+		/* A store of this layout has its tables: no schema to parse. */
+		bool current = tables > 0 && version == STORE_VERSION;
+		if (rc == SQLITE_OK && !current)
 			rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-		if (rc == SQLITE_OK && (tables <= 0 || version != STORE_VERSION))
+		if (rc == SQLITE_OK && tables > 0 && version < 3)
+			rc = sqlite3_exec(s->db,
+					  "INSERT OR IGNORE INTO links SELECT c.id, json_extract(l.value, '$.id')"
+					  " FROM containers c, json_each(c.config, '$.links') l;",
+					  NULL, NULL, NULL);
+		if (rc == SQLITE_OK && !current)
 			rc = sqlite3_exec(s->db, "PRAGMA user_version = " STORE_VERSION_STR, NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
@@ -380,23 +394,32 @@ static void ctr_from_row(sqlite3_stmt *st, struct ctr_rec *c)
 
 int store_container_get(struct store *s, const char *ref, struct ctr_rec *out)
 {
-	/* Docker's order: exact id, exact name, then unique id prefix. */
-	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT " CTR_COLS " FROM containers WHERE id = ?1 OR name = ?1"
-		" OR id LIKE ?1 || '%' ORDER BY (id = ?1) DESC, (name = ?1) DESC LIMIT 2");
-	if (!st)
-		return -EIO;
-	if (!*ref || strspn(ref, "%_") != 0)
-		return -ENOENT;
-	bind_text(st, 1, ref);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return -ENOENT;
-	ctr_from_row(st, out);
-	if (strcmp(out->id, ref) && strcmp(out->name, ref) && sqlite3_step(st) == SQLITE_ROW) {
-		ctr_rec_clear(out);
-		return -ENOTUNIQ;
+	/* Docker's order: exact id, exact name, then unique id prefix; each
+	 * an index lookup (a scan would read every container's config). An
+	 * id is lowercase hex: its prefixes p are the ids in [p, p || 'g'). */
+	static const char *const sql[] = {
+		"SELECT " CTR_COLS " FROM containers WHERE id = ?1",
+		"SELECT " CTR_COLS " FROM containers WHERE name = ?1",
+		"SELECT " CTR_COLS " FROM containers WHERE id > ?1 AND id < ?1 || 'g' LIMIT 2",
+	};
+	bool hex = *ref && strspn(ref, "0123456789abcdef") == strlen(ref);
+	for (size_t i = 0; i < ARRAY_SIZE(sql) && *ref; i++) {
+		if (i == 2 && !hex)
+			break;
+		_cleanup_stmt_ sqlite3_stmt *st = prep(s, sql[i]);
+		if (!st)
+			return -EIO;
+		bind_text(st, 1, ref);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			continue;
+		ctr_from_row(st, out);
+		if (i == 2 && sqlite3_step(st) == SQLITE_ROW) {
+			ctr_rec_clear(out);
+			return -ENOTUNIQ;
+		}
+		return 0;
 	}
-	return 0;
+	return -ENOENT;
 }
 
 static void bind_runtime(sqlite3_stmt *st, const struct ctr_rec *c)
@@ -428,7 +451,21 @@ int store_container_insert(struct store *s, const struct ctr_rec *c, struct bert
 	bind_text(st, 3, c->created);
 	bind_text(st, 4, cfg ? cfg : "{}");
 	bind_runtime(st, c);
-	return step_done(s, st, err, "add container");
+	int r = step_done(s, st, err, "add container");
+	json_t *links = json_object_get(c->config, "links"), *l;
+	size_t i;
+	json_array_foreach(links, i, l) {
+		_cleanup_stmt_ sqlite3_stmt *ins = r < 0 ? NULL :
+			prep(s, "INSERT OR IGNORE INTO links (client_id, server_id) VALUES (?1, ?2)");
+		if (r >= 0 && !ins)
+			r = sql_err(s, err, "add link");
+		if (r < 0)
+			break;
+		bind_text(ins, 1, c->id);
+		bind_text(ins, 2, json_string_value(json_object_get(l, "id")));
+		r = step_done(s, ins, err, "add link");
+	}
+	return r;
 }
 
 int store_container_update(struct store *s, const struct ctr_rec *c, struct berth_error *err)
@@ -477,9 +514,7 @@ int store_container_list(struct store *s, struct ctr_rec **out, size_t *n)
 
 bool store_container_linked(struct store *s, const char *id)
 {
-	/* (a link is recorded in the client's config by the server's id) */
-	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT 1 FROM containers WHERE id != ?1 AND instr(config, ?1) > 0 LIMIT 1");
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "SELECT 1 FROM links WHERE server_id = ?1 LIMIT 1");
 	if (!st)
 		return true;
 	bind_text(st, 1, id);
@@ -521,10 +556,15 @@ int store_endpoint_put(struct store *s, const struct ep_rec *e, struct berth_err
 int store_endpoint_list(struct store *s, const char *container_id, const char *network_id,
 			struct ep_rec **out, size_t *n)
 {
+#define EP_SELECT "SELECT container_id, network_id, ifname, veth, ip, mac, ip6, req_ip, req_mac, aliases FROM endpoints"
+	/* One statement per filter: "?1 IS NULL OR ..." would keep SQLite
+	 * from the primary key, and scan every endpoint. */
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT container_id, network_id, ifname, veth, ip, mac, ip6, req_ip, req_mac, aliases"
-		" FROM endpoints WHERE (?1 IS NULL OR container_id = ?1)"
-		" AND (?2 IS NULL OR network_id = ?2) ORDER BY ifname");
+		container_id && network_id ? EP_SELECT " WHERE container_id = ?1 AND network_id = ?2"
+		: container_id		   ? EP_SELECT " WHERE container_id = ?1 ORDER BY ifname"
+		: network_id		   ? EP_SELECT " WHERE network_id = ?2 ORDER BY ifname"
+					   : EP_SELECT " ORDER BY ifname");
+#undef EP_SELECT
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, container_id);

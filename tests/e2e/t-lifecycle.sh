@@ -155,6 +155,29 @@ assert_no_trace "$id2" "$veth3" life2
 assert_fails berth rm life2
 assert_contains "$OUT" "No such container" "rm of a removed container"
 
+log "lookup: by full id, id prefix, name; an ambiguous prefix; a name's prefix is no name"
+ids=()
+for i in $(seq 17); do
+	assert_ok berth create --name "look$i" -- busybox true
+	ids+=("$OUT")
+done
+a=${ids[0]}
+assert_eq "$a" "$(berth inspect -f '{{.Id}}' "$a")" "by full id"
+assert_eq "$a" "$(berth inspect -f '{{.Id}}' "${a:0:12}")" "by a 12-digit prefix"
+assert_eq "$a" "$(berth inspect -f '{{.Id}}' look1)" "by name"
+# 17 ids, 16 first digits: two share one.
+dup=$(printf '%s\n' "${ids[@]}" | cut -c1 | sort | uniq -d | head -1)
+assert_fails berth rm "$dup"
+assert_contains "$OUT" "multiple containers match" "an ambiguous prefix ($dup)"
+assert_fails berth rm look
+assert_contains "$OUT" "No such container: look" "a name's prefix"
+assert_fails berth rm "${a:0:6}%"
+assert_contains "$OUT" "No such container" "a prefix with a wildcard"
+assert_fails berth rm "$(echo "$a" | tr a-f A-F)"
+assert_contains "$OUT" "No such container" "an upper-case id"
+assert_ok berth rm "${ids[@]}"
+assert_eq "" "$(berth ps -aq)" "ps -a after removing the lookups"
+
 host_snapshot "$E2E_TMP/after"
 assert_snapshot_eq "$E2E_TMP/before" "$E2E_TMP/after"
 exit 0
