@@ -171,9 +171,6 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	pid_t pid = -1;
 
 	(void)prctl(PR_SET_NAME, "berth-monitor");
-	/* The CLI's freed heap came along with the fork: give it back, so a
-	 * monitor costs well under a MiB whatever the CLI did before. */
-	(void)malloc_trim(0);
 	for (int i = 0; i < 3; i++)
 		(void)dup2(devnull, i);
 	(void)!chdir("/");
@@ -214,8 +211,9 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		goto fail;
 	(void)!write(rep, &out, sizeof(out));
 	close(rep);
-	/* Starting took the store, netlink and nftables: give their memory
-	 * back for the container's lifetime. */
+	/* The CLI's heap came along with the fork, and starting took the
+	 * store, netlink and nftables: give it all back, so a monitor costs
+	 * well under a MiB for the container's lifetime. */
 	ctx_release_handles(ctx);
 	(void)malloc_trim(0);
 	struct relay rl = {
@@ -257,22 +255,22 @@ int monitor_start_detached(struct berth_ctx *ctx, const char *id, struct launch 
 		return r;
 	}
 	if (pid == 0) {
+		/* Its own session: the caller's terminal and signals are not its. */
 		close(p[0]);
 		(void)setsid();
-		pid_t m = fork();
-		if (m != 0)
-			_exit(m < 0 ? 1 : 0);
 		monitor_main(ctx, id, l, p[1]);
 	}
 	close(p[1]);
-	int st;
-	(void)waitpid(pid, &st, 0);
 	struct report rep;
 	ssize_t n;
 	do
 		n = read(p[0], &rep, sizeof(rep));
 	while (n < 0 && errno == EINTR);
 	close(p[0]);
+	/* A monitor that failed exits at once: reap it (a running one goes on,
+	 * and is the init process's child once we exit). */
+	if (n != (ssize_t)sizeof(rep) || rep.code < 0)
+		(void)waitpid(pid, NULL, 0);
 	if (n != (ssize_t)sizeof(rep))
 		return berth_errmsg(err, -EIO, "the monitor process died while starting the container");
 	if (rep.code < 0) {
