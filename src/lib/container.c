@@ -804,9 +804,10 @@ static int plug_endpoints(void *arg, struct berth_error *err)
 	return r;
 }
 
-static char *netns_path(struct berth_ctx *ctx, const char *id)
+static bool own_netns(const struct ctr_rec *c)
 {
-	return ctx_run_path(ctx, id, "netns");
+	enum net_mode mode = container_net_mode(c, NULL);
+	return mode == NET_BRIDGE || mode == NET_NONE;
 }
 
 int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct berth_error *err)
@@ -827,8 +828,12 @@ int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct 
 		ctr_rec_clear(&o);
 		return r;
 	}
-	_cleanup_free_ char *path = netns_path(ctx, c->id);
-	return path ? netns_open(path, err) : berth_err(err, -ENOMEM, "netns path");
+	/* Its own: held by its process, nothing pinned. */
+	if (!ctr_alive(c))
+		return berth_errmsg(err, -ESRCH, "Container %s is not running", c->name);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	return netns_open(path, err);
 }
 
 int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err)
@@ -857,16 +862,16 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 				rc = r;
 		}
 	}
-	/* Our own namespace only: --net=container:X does not own X's. */
-	_cleanup_free_ char *path = netns_path(ctx, c.id);
-	if (path) {
-		_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			p2p_down(ctx, c.id, fd);
-		netns_name_del(ctx->netns_dir, c.name, path);
-		r = netns_remove(path, rc ? NULL : err);
-		if (r < 0 && !rc)
-			rc = r;
+	/* Our own namespace only: --net=container:X does not own X's. It goes
+	 * with the container's last process; its point-to-point links go now
+	 * (p2p_down cuts them at their other ends), and its name. */
+	if (own_netns(&c)) {
+		p2p_down(ctx, c.id);
+		netns_name_del(ctx->netns_dir, c.name, NULL);
+		/* (a pin of an older berth's, from before an upgrade) */
+		_cleanup_free_ char *pin = ctx_run_path(ctx, c.id, "netns");
+		if (pin)
+			(void)netns_remove(pin, NULL);
 	}
 	/* Flows DNATed to these addresses (published ports) must not outlive
 	 * them: the next container with the address would get them. (Walking
@@ -906,7 +911,6 @@ void launch_free(struct launch *l)
 {
 	free(l->run_dir);
 	free(l->log_path);
-	free(l->netns_path);
 	if (l->netns_fd >= 0)
 		close(l->netns_fd);
 	strv_free(l->envp);
@@ -959,29 +963,19 @@ static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struc
 		if (!other || store_container_get(st, other, &o) < 0)
 			return berth_errmsg(err, -ENOENT, "network container %s no longer exists", other ?: "?");
 		bool alive = o.state == CTR_RUNNING && ctr_alive(&o);
-		if (alive)
-			l->netns_path = netns_path(ctx, o.id);
-		if (alive && container_net_mode(&o, NULL) == NET_HOST) {
-			free(l->netns_path);
-			l->netns_path = NULL;
-		}
-		char oname[128];
-		snprintf(oname, sizeof(oname), "%s", o.name);
-		ctr_rec_clear(&o);
+		r = 0;
 		if (!alive)
-			return berth_errmsg(err, -ESRCH,
-					    "cannot join network of a non running container: %s", oname);
-		if (!l->netns_path)
-			return 0;
-		l->netns_fd = netns_open(l->netns_path, err);
-		return l->netns_fd < 0 ? l->netns_fd : 0;
+			r = berth_errmsg(err, -ESRCH,
+					 "cannot join network of a non running container: %s", o.name);
+		else if (container_net_mode(&o, NULL) != NET_HOST) { /* (host's: stay in it) */
+			l->netns_fd = container_netns_open(ctx, &o, err);
+			r = l->netns_fd;
+		}
+		ctr_rec_clear(&o);
+		return r < 0 ? r : 0;
 	}
 
-	l->netns_path = netns_path(ctx, c->id);
-	if (!l->netns_path)
-		return berth_err(err, -ENOMEM, "netns path");
-	(void)netns_remove(l->netns_path, NULL); /* a stale pin from a crash */
-	l->netns_fd = netns_create(l->netns_path, err);
+	l->netns_fd = netns_new(err);
 	if (l->netns_fd < 0)
 		return l->netns_fd;
 	_cleanup_(nl_closep) struct nl *cnl = NULL;
@@ -990,9 +984,7 @@ static int prepare_network(struct berth_ctx *ctx, const struct ctr_rec *c, struc
 		r = lo_up(cnl, err);
 	if (r >= 0 && mode == NET_BRIDGE)
 		r = allocate_endpoints(ctx, c, ip, err);
-	if (r < 0)
-		return r;
-	return netns_name_add(ctx->netns_dir, c->name, l->netns_path, err);
+	return r;
 }
 
 int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l,
@@ -1147,6 +1139,18 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 	if (r < 0) {
 		store_rollback(st);
 		return berth_err(err, r, "container %s", id);
+	}
+	/* Its own network namespace gets its name for `ip netns` (as
+	 * /proc/PID/ns/net, which lives exactly as long as the container). */
+	if (own_netns(&c)) {
+		char ns[64];
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
+		r = netns_name_add(ctx->netns_dir, c.name, ns, err);
+		if (r < 0) {
+			ctr_rec_clear(&c);
+			store_rollback(st);
+			return r;
+		}
 	}
 	c.state = CTR_RUNNING;
 	c.pid = pid;

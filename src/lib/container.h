@@ -21,8 +21,7 @@ struct launch {
 	char id[65];
 	char *run_dir;
 	char *log_path;
-	char *netns_path; /* NULL for --net=host */
-	int netns_fd;
+	int netns_fd;     /* the namespace it joins; -1: the caller's (--net=host) */
 	char **envp;
 	char *hostname;
 	struct rootfs_spec rootfs;

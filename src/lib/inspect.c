@@ -130,11 +130,12 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 	enum net_mode mode = container_net_mode(c, &other);
 	json_t *ns = json_object();
 	json_t *nets = json_object();
-	_cleanup_free_ char *key = ctx_run_path(ctx, c->id, "netns");
+	char key[64] = "";
+	if (running && (mode == NET_BRIDGE || mode == NET_NONE))
+		snprintf(key, sizeof(key), "/proc/%d/ns/net", (int)c->pid);
 	json_object_set_new(ns, "Bridge", json_string(""));
 	json_object_set_new(ns, "SandboxID", json_string(running && mode != NET_HOST ? c->id : ""));
-	json_object_set_new(ns, "SandboxKey",
-			    json_string(running && (mode == NET_BRIDGE || mode == NET_NONE) && key ? key : ""));
+	json_object_set_new(ns, "SandboxKey", json_string(key));
 	json_object_set_new(ns, "Ports", ports_json(st, c));
 
 	json_t *top = NULL;

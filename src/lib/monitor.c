@@ -211,6 +211,11 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		goto fail;
 	(void)!write(rep, &out, sizeof(out));
 	close(rep);
+	/* The container holds its network namespace: it goes with it. */
+	if (l->netns_fd >= 0) {
+		close(l->netns_fd);
+		l->netns_fd = -1;
+	}
 	/* The CLI's heap came along with the fork, and starting took the
 	 * store, netlink and nftables: give it all back, so a monitor costs
 	 * well under a MiB for the container's lifetime. */

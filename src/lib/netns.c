@@ -13,37 +13,20 @@
 #include "ctx.h"
 #include "util.h"
 
-int netns_create(const char *path, struct berth_error *err)
+int netns_new(struct berth_error *err)
 {
 	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return berth_err(err, negerrno(), "open own netns");
-	_cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (f < 0)
-		return berth_err(err, negerrno(), "create netns file %s", path);
-	if (unshare(CLONE_NEWNET) < 0) {
-		int r = berth_err(err, negerrno(), "unshare netns");
-		(void)unlink(path);
-		return r;
-	}
-	int r = 0;
-	if (mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
-		r = berth_err(err, negerrno(), "bind-mount netns at %s", path);
+	if (unshare(CLONE_NEWNET) < 0)
+		return berth_err(err, negerrno(), "unshare netns");
+	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r = fd < 0 ? berth_err(err, negerrno(), "open the new netns") : fd;
 	/* Going back must work: carrying on in the wrong namespace would
 	 * configure the container's side as if it were the host. */
 	if (setns(self, CLONE_NEWNET) < 0)
 		abort();
-	if (r < 0) {
-		(void)unlink(path);
-		return r;
-	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = berth_err(err, negerrno(), "open netns %s", path);
-		(void)netns_remove(path, NULL);
-		return r;
-	}
-	return fd;
+	return r;
 }
 
 int netns_open(const char *path, struct berth_error *err)
@@ -93,6 +76,8 @@ void netns_name_del(const char *dir, const char *name, const char *target)
 	if (n < 0)
 		return;
 	cur[n] = '\0';
-	if (strcmp(cur, target) == 0)
+	int pid, end = 0;
+	if (target ? !strcmp(cur, target)
+		   : sscanf(cur, "/proc/%d/ns/net%n", &pid, &end) == 1 && end && !cur[end])
 		(void)unlink(path);
 }

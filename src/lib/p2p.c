@@ -381,17 +381,24 @@ void p2p_forget(struct berth_ctx *ctx, const char *container_id)
 	}
 }
 
-void p2p_down(struct berth_ctx *ctx, const char *container_id, int netns_fd)
+void p2p_down(struct berth_ctx *ctx, const char *container_id)
 {
 	struct store *st;
 	_cleanup_free_ struct p2p_rec *v = NULL;
 	size_t n = 0;
-	_cleanup_(nl_closep) struct nl *nl = NULL;
-	if (ctx_store(ctx, &st, NULL) < 0 || store_p2p_list(st, container_id, &v, &n) < 0 || !n ||
-	    nl_open(&nl, netns_fd, NULL) < 0)
+	if (ctx_store(ctx, &st, NULL) < 0 || store_p2p_list(st, container_id, &v, &n) < 0)
 		return;
-	/* Explicitly: whoever still holds the namespace open must not keep a
-	 * live wire to the peer. */
-	for (size_t i = 0; i < n; i++)
-		(void)nl_link_del(nl, !strcmp(v[i].a_id, container_id) ? v[i].a_if : v[i].b_if, NULL);
+	/* At the other end, whose namespace lives on (the host's, or a running
+	 * container's): the pair goes, though whoever might still hold this
+	 * container's namespace open would keep its end. */
+	for (size_t i = 0; i < n; i++) {
+		bool a = !strcmp(v[i].a_id, container_id);
+		struct end o;
+		_cleanup_(nl_closep) struct nl *nl = NULL;
+		if (end_open(ctx, st, a ? v[i].b_id : v[i].a_id, &o, NULL) < 0)
+			continue; /* not running: its end went with it */
+		if (nl_open(&nl, o.netns_fd, NULL) == 0)
+			(void)nl_link_del(nl, a ? v[i].b_if : v[i].a_if, NULL);
+		end_close(&o);
+	}
 }

@@ -11,8 +11,8 @@
 /* Recreate the links of a container that is starting (ends whose peer is
  * running). Best effort: failures are reported, the start goes on. */
 int p2p_restore(struct berth_ctx *ctx, const char *container_id, struct berth_error *err);
-/* A container is stopping: take its ends of its links down (in its
- * namespace netns_fd). */
-void p2p_down(struct berth_ctx *ctx, const char *container_id, int netns_fd);
+/* A container has stopped: cut its links (at their other ends, whose
+ * namespaces live on; the container's own is going). */
+void p2p_down(struct berth_ctx *ctx, const char *container_id);
 /* Forget the links of a container being removed (kernel ends go with its netns). */
 void p2p_forget(struct berth_ctx *ctx, const char *container_id);

@@ -164,12 +164,34 @@ static void sweep_run_dirs(struct berth_ctx *ctx, struct store *st)
 		closedir(d);
 }
 
-/* `ip netns` names pointing into our run directory at nothing. */
+/* Is NAME -> /proc/PID/ns/net a name berth gave, that no longer names its
+ * container's namespace (gone, or a reused pid)? */
+static bool stale_proc_name(struct store *st, const char *name, const char *link)
+{
+	struct ctr_rec c;
+	struct stat sb;
+	int pid, end = 0;
+	if (sscanf(link, "/proc/%d/ns/net%n", &pid, &end) != 1 || !end || link[end])
+		return false;
+	if (stat(link, &sb) < 0)
+		return true; /* nothing there: of use to nobody */
+	if (!st || store_container_get(st, name, &c) < 0)
+		return false; /* not one of ours */
+	bool stale = strcmp(c.name, name) || c.state != CTR_RUNNING || c.pid != pid || !ctr_alive(&c);
+	ctr_rec_clear(&c);
+	return stale;
+}
+
+/* `ip netns` names pointing at nothing: into our run directory (an older
+ * berth's pins), or at a container's process that is gone. */
 static void sweep_netns_names(struct berth_ctx *ctx)
 {
+	struct store *st = NULL;
 	DIR *d = opendir(ctx->netns_dir);
 	struct dirent *e;
 	size_t rl = strlen(ctx->run_root);
+	if (ctx_store(ctx, &st, NULL) < 0)
+		st = NULL;
 	while (d && (e = readdir(d))) {
 		char link[4096], path[4096];
 		struct stat sb;
@@ -178,7 +200,8 @@ static void sweep_netns_names(struct berth_ctx *ctx)
 		if (n <= 0)
 			continue;
 		link[n] = '\0';
-		if (!strncmp(link, ctx->run_root, rl) && link[rl] == '/' && stat(link, &sb) < 0)
+		if ((!strncmp(link, ctx->run_root, rl) && link[rl] == '/' && stat(link, &sb) < 0) ||
+		    stale_proc_name(st, e->d_name, link))
 			(void)unlink(path);
 	}
 	if (d)

@@ -2,21 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The default bridge (Docker's docker0): berth0 172.17.0.1/16, addresses in order,
 # MAC 02:42 + IPv4, default route via the bridge, container<->container and
-# host<->container traffic (ICMP and TCP), --ip and --mac-address, and bad input that
-# fails clearly and leaves nothing behind.
+# host<->container traffic (ICMP and TCP), the namespace (SandboxKey, the `ip netns` name; nothing mounted), --ip and
+# --mac-address, and bad input that fails clearly and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 
 host_snapshot "$E2E_TMP/before"
 
-# no_leftovers WHAT: no container, veth, netns name or mount beyond the expected ones.
+# no_leftovers WHAT: no container, veth, netns name or network namespace beyond the
+# expected ones (each container's, held by its process; berth mounts none).
 no_leftovers()
 {
 	local want_ps=$1 what=$2
 	assert_eq "$want_ps" "$(berth ps -aq | wc -l)" "$what: containers listed by ps -a"
 	assert_eq "$want_ps" "$(host_veths | grep -c .)" "$what: host veths"
 	assert_eq "$want_ps" "$(find "$BERTH_NETNS_DIR" -mindepth 1 -maxdepth 1 | wc -l)" "$what: named netns"
-	assert_eq "$want_ps" "$(grep -c " $BERTH_RUN_ROOT/" /proc/self/mountinfo)" "$what: netns mounts"
+	assert_eq 0 "$(grep -c " $BERTH_RUN_ROOT/" /proc/self/mountinfo)" "$what: mounts in the run dir"
+	assert_eq "$((want_ps + 1))" "$(lsns -t net -n -o NS | sort -u | wc -l)" "$what: network namespaces (the host's and one per container)"
 }
 
 log "two containers: 172.17.0.2 and .3 in order"
@@ -51,6 +53,12 @@ assert_eq 2 "$(echo "$OUT" | grep -c .)" "only lo and eth0 inside:
 $OUT"
 assert_match "$(echo "$OUT" | grep eth0)" '[<,]UP[,>]' "eth0 up"
 assert_match "$(echo "$OUT" | grep ': lo')" '[<,]UP[,>]' "lo up"
+
+log "the namespace: SandboxKey and the ip netns name, nothing mounted"
+key=$(inspect_f c1 '{{.NetworkSettings.SandboxKey}}')
+assert_eq "/proc/$(container_pid c1)/ns/net" "$key" "SandboxKey"
+assert_contains "$(nsenter --net="$key" ip -o -4 addr show dev eth0)" "172.17.0.2/16" "nsenter --net=SandboxKey"
+assert_contains "$(ip netns exec c1 ip -o -4 addr show dev eth0)" "172.17.0.2/16" "ip netns exec c1"
 
 log "container <-> container, host <-> container"
 assert_ok berth exec c1 busybox ping -c1 -W2 172.17.0.3
