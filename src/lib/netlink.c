@@ -326,6 +326,13 @@ int nl_link_set(struct nl *nl, int ifindex, const struct nl_link_change *c,
 		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)c->master);
 	if (c->mac)
 		mnl_attr_put(h, IFLA_ADDRESS, 6, c->mac);
+	if (c->no_ipv6_ll) { /* (applied before the link comes up) */
+		struct nlattr *af = mnl_attr_nest_start(h, IFLA_AF_SPEC);
+		struct nlattr *v6 = mnl_attr_nest_start(h, AF_INET6);
+		mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+		mnl_attr_nest_end(h, v6);
+		mnl_attr_nest_end(h, af);
+	}
 
 	int r = nl_request(nl, h, NULL, NULL);
 	return r < 0 ? berth_err(err, r, "set link ifindex %d", ifindex) : 0;

@@ -64,6 +64,9 @@ struct nl_link_change {
 	const uint8_t *mac;
 	int up;
 	const char *new_name; /* NULL = leave */
+	bool no_ipv6_ll;      /* no IPv6 link-local address (addrgenmode none): a
+			       * link without IPv6 stays silent (no DAD, router
+			       * solicitation or MLD, which a bridge floods) */
 };
 int nl_link_set(struct nl *nl, int ifindex, const struct nl_link_change *c,
 		struct berth_error *err);

@@ -294,8 +294,19 @@ int network_plug(struct berth_ctx *ctx, const struct net_rec *n, const struct pl
 		struct nl_addr a6 = {.family = AF_INET6, .prefixlen = n->subnet6.len, .v6 = *p->ip6};
 		r = nl_addr_add(cnl, peer.ifindex, &a6, err);
 	}
-	if (r >= 0)
-		r = nl_link_set(cnl, peer.ifindex, &(struct nl_link_change){.master = -1, .up = 1}, err);
+	/* Without IPv6 on this network, the interface gets no link-local
+	 * address either: its IPv6 chatter would be flooded to every port of
+	 * the bridge, each new container costing all the others. */
+	struct nl_link_change up = {.master = -1, .up = 1, .no_ipv6_ll = !p->ip6};
+	if (r >= 0) {
+		r = nl_link_set(cnl, peer.ifindex, &up, NULL);
+		if (r == -EAFNOSUPPORT && up.no_ipv6_ll) { /* no IPv6 in this kernel */
+			up.no_ipv6_ll = false;
+			r = nl_link_set(cnl, peer.ifindex, &up, NULL);
+		}
+		if (r < 0)
+			r = berth_err(err, r, "bring up %s", p->ifname);
+	}
 	if (r >= 0)
 		return peer.ifindex;
 	(void)nl_link_del(nl, p->veth, NULL);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The default bridge (Docker's docker0): berth0 172.17.0.1/16, addresses in order,
 # MAC 02:42 + IPv4, default route via the bridge, container<->container and
-# host<->container traffic (ICMP and TCP), the namespace (SandboxKey, the `ip netns` name; nothing mounted), --ip and
+# host<->container traffic (ICMP and TCP), no IPv6 link-local chatter on an IPv4
+# bridge, the namespace (SandboxKey, the `ip netns` name; nothing mounted), --ip and
 # --mac-address, and bad input that fails clearly and leaves nothing behind.
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
@@ -53,6 +54,12 @@ assert_eq 2 "$(echo "$OUT" | grep -c .)" "only lo and eth0 inside:
 $OUT"
 assert_match "$(echo "$OUT" | grep eth0)" '[<,]UP[,>]' "eth0 up"
 assert_match "$(echo "$OUT" | grep ': lo')" '[<,]UP[,>]' "lo up"
+# The bridge has no IPv6: eth0 gets no link-local address either (its DAD, router
+# solicitations and MLD reports would be flooded to every port); lo keeps ::1.
+assert_ok berth exec c1 busybox ip -o -6 addr show dev eth0
+assert_eq "" "$OUT" "no IPv6 address on eth0"
+assert_ok berth exec c1 busybox ip -o -6 addr show dev lo
+assert_contains "$OUT" "::1/128" "lo keeps ::1"
 
 log "the namespace: SandboxKey and the ip netns name, nothing mounted"
 key=$(inspect_f c1 '{{.NetworkSettings.SandboxKey}}')
