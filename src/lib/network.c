@@ -278,12 +278,22 @@ int network_plug(struct berth_ctx *ctx, const struct net_rec *n, const struct pl
 	r = nl_veth_add(nl,
 			&(struct nl_veth){.name = p->veth, .peer_name = p->ifname,
 					  .peer_netns_fd = netns_fd, .mtu = n->mtu,
-					  .peer_mac = p->mac, .master = br.ifindex, .up = true},
+					  .peer_mac = p->mac, .master = br.ifindex},
 			err);
 	if (r < 0)
 		return r;
-	if (p->hairpin)
-		r = nl_bridge_port_hairpin(nl, r, true, err);
+	int port = r;
+	/* A bridge port needs no IPv6 of its own (the bridge has the host's
+	 * addresses): without it, no link-local address and routes per port
+	 * that every IPv6 route walk of the host goes through. Before it is
+	 * up, so none is made. (Best effort: a host without IPv6 has no such
+	 * setting.) */
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", p->veth);
+	(void)write_file(path, "1", 1, 0644);
+	r = nl_link_set(nl, port, &(struct nl_link_change){.master = -1, .up = 1}, err);
+	if (r >= 0 && p->hairpin)
+		r = nl_bridge_port_hairpin(nl, port, true, err);
 	if (r >= 0)
 		r = nl_link_get(cnl, p->ifname, &peer, err);
 	struct nl_addr a = {.family = AF_INET, .prefixlen = n->subnet.len};

@@ -60,6 +60,10 @@ assert_ok berth exec c1 busybox ip -o -6 addr show dev eth0
 assert_eq "" "$OUT" "no IPv6 address on eth0"
 assert_ok berth exec c1 busybox ip -o -6 addr show dev lo
 assert_contains "$OUT" "::1/128" "lo keeps ::1"
+# Nor has the host's end, a bridge port: no address, no route in the host's table.
+v1=$(inspect_f c1 '{{.NetworkSettings.Networks.bridge.EndpointID}}')
+assert_eq 1 "$(cat "/proc/sys/net/ipv6/conf/$v1/disable_ipv6")" "IPv6 off on the port $v1"
+assert_eq "" "$(ip -6 route show table all dev "$v1")" "no IPv6 route through the port"
 
 log "the namespace: SandboxKey and the ip netns name, nothing mounted"
 key=$(inspect_f c1 '{{.NetworkSettings.SandboxKey}}')
