@@ -252,6 +252,11 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add rule inet berth dnatmark ct status dnat meta mark set meta mark | " BERTH_MARK "\n");
 	strbuf_printf(b,
 		"add rule inet berth forward jump user\n"
+		/* inside one bridge (bridged, seen here through br_netfilter, or
+		 * a hairpin through the host): nothing below would drop it, so
+		 * the commonest traffic takes one lookup (icc is the bridge
+		 * table's; published ports are marked by dnatmark) */
+		"add rule inet berth forward iifname . oifname @same accept\n"
 		/* published ports are reachable from everywhere, other bridges too */
 		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
 		/* isolation: one berth bridge never reaches another */
@@ -381,6 +386,9 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 				  "flush set bridge berth-guard nd6\n");
 		guard_elements(b, m);
 		strbuf_printf(b,
+			/* the common case first: IPv4 from a port with its own MAC and
+			 * address (what the checks below require of it) */
+			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr @addr4 accept\n"
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
 			 * would slip past the checks below) or other protocols */
