@@ -831,8 +831,8 @@ int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct 
 	/* Its own: held by its process, nothing pinned. */
 	if (!ctr_alive(c))
 		return berth_errmsg(err, -ESRCH, "Container %s is not running", c->name);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	char path[NETNS_PROC_MAX];
+	netns_proc_path(path, c->pid);
 	return netns_open(path, err);
 }
 
@@ -1124,6 +1124,16 @@ fail:
 	return r;
 }
 
+int container_netns_name(struct berth_ctx *ctx, const struct ctr_rec *c, pid_t pid,
+			 struct berth_error *err)
+{
+	char ns[NETNS_PROC_MAX];
+	if (!own_netns(c))
+		return 0;
+	netns_proc_path(ns, pid);
+	return netns_name_add(ctx->netns_dir, c->name, ns, err);
+}
+
 int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t monitor,
 			   struct berth_error *err)
 {
@@ -1140,17 +1150,11 @@ int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid
 		store_rollback(st);
 		return berth_err(err, r, "container %s", id);
 	}
-	/* Its own network namespace gets its name for `ip netns` (as
-	 * /proc/PID/ns/net, which lives exactly as long as the container). */
-	if (own_netns(&c)) {
-		char ns[64];
-		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
-		r = netns_name_add(ctx->netns_dir, c.name, ns, err);
-		if (r < 0) {
-			ctr_rec_clear(&c);
-			store_rollback(st);
-			return r;
-		}
+	r = container_netns_name(ctx, &c, pid, err);
+	if (r < 0) {
+		ctr_rec_clear(&c);
+		store_rollback(st);
+		return r;
 	}
 	c.state = CTR_RUNNING;
 	c.pid = pid;

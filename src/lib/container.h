@@ -38,7 +38,11 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		      struct berth_error *err);
 /* Undo the kernel side: veths, netns, name; release addresses in the store. */
 int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err);
-/* Record a started container. */
+/* Name a container's own network namespace for `ip netns`: NAME ->
+ * /proc/PID/ns/net, which lives exactly as long as the container. */
+int container_netns_name(struct berth_ctx *ctx, const struct ctr_rec *c, pid_t pid,
+			 struct berth_error *err);
+/* Record a started container (and name its namespace). */
 int container_mark_running(struct berth_ctx *ctx, const char *id, pid_t pid, pid_t monitor,
 			   struct berth_error *err);
 /* Called when the container process ended: teardown, exit code, --rm. */

@@ -9,6 +9,7 @@
 
 #include "container.h"
 #include "firewall.h"
+#include "netns.h"
 #include "ports.h"
 #include "security.h"
 #include "cgroup.h"
@@ -130,9 +131,9 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 	enum net_mode mode = container_net_mode(c, &other);
 	json_t *ns = json_object();
 	json_t *nets = json_object();
-	char key[64] = "";
+	char key[NETNS_PROC_MAX] = "";
 	if (running && (mode == NET_BRIDGE || mode == NET_NONE))
-		snprintf(key, sizeof(key), "/proc/%d/ns/net", (int)c->pid);
+		netns_proc_path(key, c->pid);
 	json_object_set_new(ns, "Bridge", json_string(""));
 	json_object_set_new(ns, "SandboxID", json_string(running && mode != NET_HOST ? c->id : ""));
 	json_object_set_new(ns, "SandboxKey", json_string(key));

@@ -76,8 +76,19 @@ void netns_name_del(const char *dir, const char *name, const char *target)
 	if (n < 0)
 		return;
 	cur[n] = '\0';
-	int pid, end = 0;
-	if (target ? !strcmp(cur, target)
-		   : sscanf(cur, "/proc/%d/ns/net%n", &pid, &end) == 1 && end && !cur[end])
+	if (target ? !strcmp(cur, target) : netns_proc_pid(cur) > 0)
 		(void)unlink(path);
+}
+
+void netns_proc_path(char buf[NETNS_PROC_MAX], int pid)
+{
+	snprintf(buf, NETNS_PROC_MAX, "/proc/%d/ns/net", pid);
+}
+
+int netns_proc_pid(const char *target)
+{
+	int pid, end = 0;
+	if (sscanf(target, "/proc/%d/ns/net%n", &pid, &end) != 1 || !end || target[end] || pid <= 0)
+		return -1;
+	return pid;
 }

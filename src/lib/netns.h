@@ -26,3 +26,8 @@ int netns_name_add(const char *dir, const char *name, const char *target,
 		   struct berth_error *err);
 /* Remove dir/name if it is a symlink to target (NULL: to any /proc/PID/ns/net). */
 void netns_name_del(const char *dir, const char *name, const char *target);
+/* A process's namespace as a path, "/proc/PID/ns/net", and back (-1: not
+ * such a path). */
+#define NETNS_PROC_MAX 32
+void netns_proc_path(char buf[NETNS_PROC_MAX], int pid);
+int netns_proc_pid(const char *target);

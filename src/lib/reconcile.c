@@ -170,8 +170,8 @@ static bool stale_proc_name(struct store *st, const char *name, const char *link
 {
 	struct ctr_rec c;
 	struct stat sb;
-	int pid, end = 0;
-	if (sscanf(link, "/proc/%d/ns/net%n", &pid, &end) != 1 || !end || link[end])
+	int pid = netns_proc_pid(link);
+	if (pid < 0)
 		return false;
 	if (stat(link, &sb) < 0)
 		return true; /* nothing there: of use to nobody */
@@ -282,6 +282,9 @@ static int reconcile(struct berth_ctx *ctx, bool boot, struct berth_error *err)
 	}
 	sweep_run_dirs(ctx, st);
 	sweep_netns_names(ctx);
+	for (size_t i = 0; i < n; i++) /* (what the sweep took from them) */
+		if (v[i].state == CTR_RUNNING && ctr_alive(&v[i]))
+			(void)container_netns_name(ctx, &v[i], v[i].pid, NULL);
 	sweep_cni(ctx, st);
 	sweep_veths(ctx, st);
 	cgroup_sweep(known_container, st);

@@ -117,6 +117,21 @@ log "remove everything: the host is as after the first rm"
 # shellcheck disable=SC2046
 assert_ok berth rm -f $(berth ps -aq)
 everything_gone "at the end"
+
+log "reload sweeps ip netns names that no longer name their container's namespace, and names every running one's"
+assert_ok berth run -d --name named -- busybox sleep 1000
+wait_running named
+ln -s /proc/999999/ns/net "$BERTH_NETNS_DIR/ghost"  # its process is gone
+ln -sfn "/proc/$$/ns/net" "$BERTH_NETNS_DIR/named"   # a live process, not the container
+ln -s "/proc/$$/ns/net" "$BERTH_NETNS_DIR/not-ours"  # no container of that name
+assert_ok berth reload
+[ -e "$BERTH_NETNS_DIR/ghost" ] || [ -L "$BERTH_NETNS_DIR/ghost" ] && fail "a name of a gone process stays"
+assert_eq "/proc/$(container_pid named)/ns/net" "$(readlink "$BERTH_NETNS_DIR/named")" \
+	"a container's name pointing elsewhere points at it again"
+[ -L "$BERTH_NETNS_DIR/not-ours" ] || fail "a name berth did not give was removed"
+rm -f "$BERTH_NETNS_DIR/not-ours"
+assert_ok berth rm -f named
+everything_gone "after the names"
 host_snapshot "$E2E_TMP/end"
 assert_snapshot_eq "$E2E_TMP/base" "$E2E_TMP/end"
 exit 0
