@@ -215,6 +215,15 @@ int cgroup_enter(const char *id, struct berth_error *err)
 	return 0;
 }
 
+int cgroup_dir_v2(const char *id)
+{
+	char p[4200];
+	if (!is_v2())
+		return -1;
+	path_of(p, sizeof(p), NULL, id, NULL);
+	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 bool cgroup_oom_killed(const char *id)
 {
 	char p[4200], line[128];

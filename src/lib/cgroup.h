@@ -34,6 +34,9 @@ int cgroup_create(const char *id, const struct cg_limits *l, struct berth_error 
 /* In the container process, single-threaded: move into the cgroup(s)
  * (then the caller may unshare a cgroup namespace rooted there). */
 int cgroup_enter(const char *id, struct berth_error *err);
+/* cgroup v2: an O_DIRECTORY fd of the container's cgroup, for clone3's
+ * CLONE_INTO_CGROUP; -1 on v1 (or if it cannot be opened). */
+int cgroup_dir_v2(const char *id);
 /* After the container ended: did the kernel OOM-kill it? Then remove. */
 bool cgroup_oom_killed(const char *id);
 void cgroup_remove(const char *id);

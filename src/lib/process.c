@@ -134,7 +134,7 @@ static void parent_userns(const struct spawn_spec *s, pid_t pid, int sync)
 }
 
 static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep, int sock,
-					    int sync, int gate)
+					    int sync, int gate, bool in_cgroup)
 {
 	int fds[3] = {s->fds[0], s->fds[1], s->fds[2]};
 	struct berth_error err = {0};
@@ -143,7 +143,7 @@ static __attribute__((noreturn)) void child(const struct spawn_spec *s, int rep,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (s->cgroup_id && cgroup_enter(s->cgroup_id, &err) < 0)
+	if (s->cgroup_id && !in_cgroup && cgroup_enter(s->cgroup_id, &err) < 0)
 		child_fail(rep, err.code, 0, err.msg);
 	if (s->cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
 		berth_err(&err, negerrno(), "cgroup namespace");
@@ -255,12 +255,25 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		return r;
 	}
 	int fd = -1;
+	/* cgroup v2: born in the cgroup (CLONE_INTO_CGROUP), rather than
+	 * moved there, which waits for an RCU grace period. */
+	int cg = s->cgroup_id ? cgroup_dir_v2(s->cgroup_id) : -1;
 	struct clone_args args = {
-		.flags = s->clone_flags | CLONE_PIDFD,
+		.flags = s->clone_flags | CLONE_PIDFD | (cg >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)&fd,
 		.exit_signal = SIGCHLD,
+		.cgroup = cg >= 0 ? (uint64_t)cg : 0,
 	};
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && cg >= 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == E2BIG)) {
+		close(cg); /* a kernel before 5.7: the child moves itself */
+		cg = -1;
+		args.flags &= ~CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (cg >= 0)
+		close(cg); /* (the child's copy is closed at exec) */
 	if (pid < 0) {
 		r = berth_err(err, negerrno(), "clone");
 		close_pairs(fds);
@@ -270,7 +283,7 @@ pid_t spawn_process(const struct spawn_spec *s, int *pidfd, int *pty_master,
 		for (int i = 0; i < N_PAIRS; i++)
 			if (fds[i][0] >= 0)
 				close(fds[i][0]);
-		child(s, fds[P_REP][1], fds[P_PTY][1], fds[P_USERNS][1], fds[P_GATE][1]);
+		child(s, fds[P_REP][1], fds[P_PTY][1], fds[P_USERNS][1], fds[P_GATE][1], cg >= 0);
 	}
 	for (int i = 0; i < N_PAIRS; i++)
 		if (fds[i][1] >= 0) {
