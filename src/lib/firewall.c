@@ -280,7 +280,7 @@ static int collect_links(struct store *st, const struct net_rec *nets, size_t n_
 }
 
 static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err);
-static void remember_generation(struct berth_ctx *ctx);
+static void remember_generation(struct berth_ctx *ctx, const uint32_t *known);
 static void model_buf_free(struct model_buf *mb);
 
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err)
@@ -344,7 +344,7 @@ static int firewall_sync_locked(struct berth_ctx *ctx, struct berth_error *err)
 		else if (be == &fw_backend_iptables) /* nft's apply includes it */
 			r = nft_apply_guard(&m, err);
 		if (r >= 0)
-			remember_generation(ctx);
+			remember_generation(ctx, NULL);
 	}
 	model_buf_free(&mb);
 	return r;
@@ -384,14 +384,15 @@ static void settings_sig(struct berth_ctx *ctx, char *buf, size_t size)
 	snprintf(buf, size, "%s,masq=%d", be->name, ctx->cfg.ip_masq);
 }
 
-/* The file holds "GENERATION SETTINGS" of the last apply. */
-static void remember_generation(struct berth_ctx *ctx)
+/* The file holds "GENERATION SETTINGS" of the last apply (known: the
+ * generation, if the caller has just read it). */
+static void remember_generation(struct berth_ctx *ctx, const uint32_t *known)
 {
-	uint32_t gen;
+	uint32_t gen = known ? *known : 0;
 	_cleanup_free_ char *p = generation_path(ctx);
 	char buf[128], sig[64];
 	settings_sig(ctx, sig, sizeof(sig));
-	if (p && nft_generation(&gen) == 0) {
+	if (p && (known || nft_generation(&gen) == 0)) {
 		int n = snprintf(buf, sizeof(buf), "%u %s\n", gen, sig);
 		(void)write_file(p, buf, (size_t)n, 0644);
 	} else if (p) {
@@ -463,12 +464,16 @@ int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool u
 		struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
 				     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
 				     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
-		bool none = !m.n_icc_off_ports && !m.n_dnats && !m.n_guards;
+		/* No element: nothing changes, the file already says so. */
+		if (!m.n_icc_off_ports && !m.n_dnats && !m.n_guards) {
+			ctx_unlock(lock);
+			return 0;
+		}
 		/* Anything unexpected (an element missing or there already, a
 		 * table gone): the full apply puts everything right. */
-		if (none || (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
-			     after == before + 1)) {
-			remember_generation(ctx);
+		if (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
+		    after == before + 1) {
+			remember_generation(ctx, &after);
 			ctx_unlock(lock);
 			return 0;
 		}
