@@ -90,28 +90,26 @@ assert_ok berth exec pb2 busybox ping -c1 -W2 pa18
 
 log "16 berth-cni ADDs at once"
 conf='{"cniVersion":"1.0.0","name":"par","type":"berth-cni","bridge":"cnipar","isDefaultGateway":true,"ipam":{"subnet":"10.67.0.0/24"}}'
-pids=()
-for i in $(seq 1 16); do
-	ip netns add "pod$i"
-	(echo "$conf" | CNI_COMMAND=ADD CNI_CONTAINERID="pod$i" CNI_NETNS="/run/netns/pod$i" CNI_IFNAME=eth0 \
-		"$BERTH_CNI" >"$E2E_TMP/pod$i.json") &
-	pids+=($!)
-done
-for i in "${!pids[@]}"; do
-	wait "${pids[$i]}" || fail "ADD pod$((i + 1)) failed: $(cat "$E2E_TMP/pod$((i + 1)).json")"
-done
+# cni_all CMD OUT: CMD for pod1..pod16 at once, each result in $E2E_TMP/OUT<i>.json;
+# every one must succeed.
+cni_all()
+{
+	local cmd=$1 out=$2 i pids=()
+	for i in $(seq 1 16); do
+		(echo "$conf" | CNI_COMMAND="$cmd" CNI_CONTAINERID="pod$i" CNI_NETNS="/run/netns/pod$i" \
+			CNI_IFNAME=eth0 "$BERTH_CNI" >"$E2E_TMP/$out$i.json") &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || fail "$cmd pod$((i + 1)) failed: $(cat "$E2E_TMP/$out$((i + 1)).json")"
+	done
+}
+for i in $(seq 1 16); do ip netns add "pod$i"; done
+cni_all ADD pod
 addrs=$(for i in $(seq 1 16); do ip -n "pod$i" -4 -o addr show eth0 | awk '{print $4}'; done)
 assert_eq 16 "$(sort -u <<<"$addrs" | grep -c .)" "16 distinct pod addresses"
 assert_ok ip netns exec pod1 busybox ping -c1 -W2 "$(sed -n 16p <<<"$addrs" | cut -d/ -f1)"
-pids=()
-for i in $(seq 1 16); do
-	(echo "$conf" | CNI_COMMAND=DEL CNI_CONTAINERID="pod$i" CNI_NETNS="/run/netns/pod$i" CNI_IFNAME=eth0 \
-		"$BERTH_CNI" >"$E2E_TMP/del$i.json") &
-	pids+=($!)
-done
-for i in "${!pids[@]}"; do
-	wait "${pids[$i]}" || fail "DEL pod$((i + 1)) failed: $(cat "$E2E_TMP/del$((i + 1)).json")"
-done
+cni_all DEL del
 for i in $(seq 1 16); do ip netns del "pod$i"; done
 assert_ok berth network rm cni:par
 
