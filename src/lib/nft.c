@@ -5,10 +5,12 @@
  *   table inet berth    forwarding, isolation, internal networks, MASQUERADE
  *   table bridge berth  icc=false and --link, between ports of one bridge
  *                       (works without br_netfilter; keyed on the ports,
- *                       as meta ibrname needs a module not every kernel has)
+ *                       as meta ibrname needs a module not every kernel has;
+ *                       its chain exists only while a network has icc=false)
  *
- * Their rules are static: what varies with networks and containers lives in
- * sets (bridge names, bridge pairs, masqueraded subnets, link flows), so the
+ * Their rules are static (a chain that could decide nothing is left out, as
+ * every base chain costs a call per packet): what varies with networks and
+ * containers lives in sets (bridge names, bridge pairs, masqueraded subnets, link flows), so the
  * per-packet cost is a few set lookups whatever the number of containers.
  * Each apply is one transaction: chains are flushed and refilled and sets
  * rewritten, except chain "user" of table inet berth, which berth creates
@@ -176,6 +178,14 @@ static void guard_elements(struct strbuf *b, const struct fw_model *m)
 static bool is_internal(const struct fw_net *n) { return n->internal; }
 static bool is_routed(const struct fw_net *n) { return n->routed; }
 
+static bool any_icc_off(const struct fw_model *m)
+{
+	for (size_t i = 0; i < m->n_nets; i++)
+		if (!m->nets[i].icc)
+			return true;
+	return false;
+}
+
 static void inet_table(struct strbuf *b, const struct fw_model *m)
 {
 	char c[20];
@@ -246,10 +256,14 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add chain inet berth raw { type filter hook prerouting priority -300; policy accept; }\n"
 		"flush chain inet berth raw\n"
 		"add rule inet berth raw ip saddr @subnets4 ip daddr @subnets4 ip daddr != @gateways4 notrack\n");
-	strbuf_printf(b,
-		"add chain inet berth dnatmark { type filter hook prerouting priority -99; policy accept; }\n"
-		"flush chain inet berth dnatmark\n"
-		"add rule inet berth dnatmark ct status dnat meta mark set meta mark | " BERTH_MARK "\n");
+	/* For the bridge table's icc=false chain only (each base chain is a
+	 * call for every packet of its hook, so it exists only when needed). */
+	strbuf_printf(b, "add chain inet berth dnatmark { type filter hook prerouting priority -99; policy accept; }\n"
+			 "flush chain inet berth dnatmark\n");
+	if (any_icc_off(m))
+		strbuf_printf(b, "add rule inet berth dnatmark ct status dnat meta mark set meta mark | " BERTH_MARK "\n");
+	else
+		strbuf_printf(b, "delete chain inet berth dnatmark\n");
 	strbuf_printf(b,
 		"add rule inet berth forward jump user\n"
 		/* inside one bridge (bridged, seen here through br_netfilter, or
@@ -292,6 +306,10 @@ static void bridge_table(struct strbuf *b, const struct fw_model *m)
 		const struct fw_link *l = &m->links[i];
 		strbuf_printf(b, "add element bridge berth links { %s . %s . %s . %u }\n",
 			ip4_str(l->client, s), ip4_str(l->server, d), fw_proto_name(l->proto), l->port);
+	}
+	if (!any_icc_off(m)) { /* the sets stay, for nftelem.c's deltas */
+		strbuf_printf(b, "delete chain bridge berth forward\n");
+		return;
 	}
 	strbuf_printf(b,
 		"add rule bridge berth forward iifname != @icc_off_ports accept\n"

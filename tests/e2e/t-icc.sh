@@ -55,6 +55,21 @@ start_pair()
 	ip link show "$a_veth" >/dev/null 2>&1 || fail "a's veth $a_veth (EndpointID) is no host link"
 }
 
+# icc_chains present|absent: the chains only icc=false needs (each costs
+# every bridged packet a call) exist exactly while it is on.
+icc_chains()
+{
+	[ "$BE" = nftables ] || return 0
+	local c
+	for c in "bridge berth forward" "inet berth dnatmark"; do
+		if [ "$1" = present ]; then
+			assert_ok nft list chain $c
+		else
+			assert_fails nft list chain $c
+		fi
+	done
+}
+
 # rm_pair WHAT: remove both; nothing in any firewall names them any more.
 rm_pair()
 {
@@ -70,6 +85,7 @@ rm_pair()
 
 log "icc=true (default): the containers reach each other"
 start_pair
+icc_chains absent
 pair_talks "icc=true"
 both_go_out "icc=true"
 assert_get outside "http://$OUTSIDE_HOST_IP:8080/cgi-bin/who" "peer=$OUTSIDE_IP" "icc=true: published port from outside"
@@ -78,6 +94,7 @@ rm_pair "icc=true"
 log "icc=false: no traffic between the containers"
 daemon_json '{"icc": false}'
 start_pair
+icc_chains present
 if [ "$BE" = nftables ]; then
 	capture fw_nft_set bridge berth icc_off_ports
 	assert_contains "$OUT" "\"$a_veth\"" "icc=false: a's port in icc_off_ports"
@@ -129,6 +146,7 @@ rm_pair "icc=false, restarted"
 log "icc back to true (daemon.json changed, no reload): they talk again"
 daemon_json_rm
 start_pair
+icc_chains absent
 pair_talks "icc=true again"
 both_go_out "icc=true again"
 if [ "$BE" = nftables ]; then
