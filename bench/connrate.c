@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* connrate ADDR PORT SECONDS: open and close TCP connections to ADDR:PORT
  * back to back for SECONDS; print connections per second and failures.
+ * connrate -r ADDR PORT SECONDS: over one TCP connection, send a byte and wait
+ * for it to come back, for SECONDS; print requests per second and failures.
  * connrate -l PORT: accept and close connections forever (the server).
+ * connrate -e PORT: echo every byte back, one connection at a time, forever.
  * For benchmarks only. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -17,7 +23,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int serve(int port)
+static int serve(int port, int echo)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -28,17 +34,53 @@ static int serve(int port)
 	}
 	for (;;) {
 		int c = accept(fd, NULL, NULL);
-		if (c >= 0)
-			close(c);
+		if (c < 0)
+			continue;
+		if (echo) {
+			char b[64];
+			ssize_t n;
+			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			while ((n = read(c, b, sizeof(b))) > 0 && write(c, b, (size_t)n) == n)
+				;
+		}
+		close(c);
 	}
+}
+
+/* Requests per second over one connection: a byte there and back. */
+static int requests(const struct sockaddr_in *a, double secs)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
+		perror("connrate: connect");
+		return 1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	double start = now(), end = start + secs;
+	unsigned long ok = 0, failed = 0;
+	char c = 'x';
+	while (now() < end) {
+		if (write(fd, &c, 1) == 1 && read(fd, &c, 1) == 1) {
+			ok++;
+		} else {
+			failed++;
+			break;
+		}
+	}
+	printf("%.0f %lu\n", (double)ok / (now() - start), failed);
+	close(fd);
+	return failed != 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && argv[1][0] == '-' && argv[1][1] == 'l')
-		return serve(atoi(argv[2]));
+	if (argc == 3 && argv[1][0] == '-' && (argv[1][1] == 'l' || argv[1][1] == 'e'))
+		return serve(atoi(argv[2]), argv[1][1] == 'e');
+	int rr = argc == 5 && strcmp(argv[1], "-r") == 0;
+	argv += rr;
+	argc -= rr;
 	if (argc != 4) {
-		fprintf(stderr, "usage: connrate ADDR PORT SECONDS\n");
+		fprintf(stderr, "usage: connrate [-r] ADDR PORT SECONDS | -l PORT | -e PORT\n");
 		return 2;
 	}
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2]))};
@@ -46,6 +88,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "connrate: bad address %s\n", argv[1]);
 		return 2;
 	}
+	if (rr)
+		return requests(&a, atof(argv[3]));
 	double secs = atof(argv[3]), start = now(), end = start + secs;
 	unsigned long ok = 0, failed = 0;
 	while (now() < end) {

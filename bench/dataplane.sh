@@ -1,6 +1,6 @@
 #!/bin/bash
-# Benchmark part 3: the data plane. TCP throughput (iperf3) and TCP connection
-# rate (bench/connrate) between two containers on the default bridge and from
+# Benchmark part 3: the data plane. TCP throughput (iperf3), TCP request rate
+# and TCP connection rate (bench/connrate) between two containers on the default bridge and from
 # outside through a published port, each as a ratio to the same traffic over a
 # bare veth+bridge with no rules; and the connection rate through a published
 # port with 1 vs 10,001 mappings present. Run by bench/run.sh.
@@ -41,10 +41,13 @@ ip netns exec bareB iperf3 -s >/dev/null 2>&1 &
 BENCH_PIDS+=($!)
 ip netns exec bareB "$CONNRATE" -l 80 >/dev/null 2>&1 &
 BENCH_PIDS+=($!)
+ip netns exec bareB "$CONNRATE" -e 81 >/dev/null 2>&1 &
+BENCH_PIDS+=($!)
 
 # --- berth: servers in containers, published on the host ---
 "$BERTH" run -d --name ipsrv -p 5201:5201 -- iperf3 -s >/dev/null
-"$BERTH" run -d --name crsrv -p 8080:80 -- "$CONNRATE" -l 80 >/dev/null
+"$BERTH" run -d --name crsrv -p 8080:80 -p 8081:81 -- \
+	sh -c "\"\$0\" -e 81 & exec \"\$0\" -l 80" "$CONNRATE" >/dev/null
 "$BERTH" run -d --name cli -- sleep 3600 >/dev/null
 ipsrv=$("$BERTH" inspect -f '{{.NetworkSettings.IPAddress}}' ipsrv)
 crsrv=$("$BERTH" inspect -f '{{.NetworkSettings.IPAddress}}' crsrv)
@@ -83,6 +86,8 @@ for round in $(seq "$ROUNDS"); do
 	pair tp.out gbps "ip netns exec bareout iperf3 -c 203.0.113.3" "ip netns exec outside iperf3 -c 198.51.100.1 -p 5201"
 	pair cr.c2c crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $crsrv 80"
 	pair cr.out crate "ip netns exec bareout $CONNRATE 203.0.113.3 80" "ip netns exec outside $CONNRATE 198.51.100.1 8080"
+	pair rr.c2c crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $crsrv 81"
+	pair rr.out crate "ip netns exec bareout $CONNRATE -r 203.0.113.3 81" "ip netns exec outside $CONNRATE -r 198.51.100.1 8081"
 	if [ -w $nfcall ] && [ "$(cat $nfcall)" = 1 ]; then
 		# Where br_netfilter is loaded, bridged IPv4 goes through the host
 		# namespace's IP hooks (conntrack, berth's inet chains) unless this is
@@ -90,6 +95,7 @@ for round in $(seq "$ROUNDS"); do
 		echo 0 >$nfcall
 		pair tp.c2c0 gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
 		pair cr.c2c0 crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $crsrv 80"
+		pair rr.c2c0 crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $crsrv 81"
 		echo 1 >$nfcall
 	fi
 done
@@ -98,8 +104,11 @@ md "## 3. Data plane"
 md ""
 md "$ROUNDS rounds; in each, the bare and the berth figure are measured back to back (the"
 md "order alternates) and their ratio taken; the table shows medians over the rounds."
-md "Throughput: one iperf3 TCP stream for $SECS s. Connection rate: \`bench/connrate\`"
-md "opening and closing (RST) TCP connections back to back for $CSECS s. Bare: the same"
+md "Throughput: one iperf3 TCP stream for $SECS s. Request rate: \`bench/connrate -r\`"
+md "sending one byte and waiting for it to come back, over one TCP connection, for $CSECS s."
+md "Connection rate: \`bench/connrate\` opening and closing (RST) TCP connections back to"
+md "back for $CSECS s: each is a new conntrack entry and, through a published port, a new"
+md "NAT binding, which the bare path does not have. Bare: the same"
 md "path over a veth+bridge (and a router namespace for \"outside\") with no rules, no NAT,"
 md "no conntrack. Container clients run with \`berth exec\`."
 md ""
@@ -116,7 +125,7 @@ row() {
 	r=$(median ${Q[$k]})
 	r=$(awk -v r="$r" 'BEGIN { printf "%.2f", r }')
 	local fmt=%.2f
-	[ "$unit" = conn/s ] && fmt=%.0f
+	[ "${unit%/s}" != Gbit ] && fmt=%.0f
 	b=$(awk -v v="$b" -v f=$fmt 'BEGIN { printf f, v }')
 	c=$(awk -v v="$c" -v f=$fmt 'BEGIN { printf f, v }')
 	fig "$k.bare" "$b"
@@ -127,16 +136,19 @@ row() {
 }
 row "TCP throughput, container to container" tp.c2c Gbit/s
 row "TCP throughput, outside to published port" tp.out Gbit/s
+row "TCP requests, container to container" rr.c2c req/s
+row "TCP requests, outside to published port" rr.out req/s
 row "TCP connections, container to container" cr.c2c conn/s
 row "TCP connections, outside to published port" cr.out conn/s
 if [ -n "${R[tp.c2c0.bare]:-}" ]; then
 	fig brnf 1
 	row "TCP throughput, container to container, bridge-nf-call-iptables=0" tp.c2c0 Gbit/s
+	row "TCP requests, container to container, bridge-nf-call-iptables=0" rr.c2c0 req/s
 	row "TCP connections, container to container, bridge-nf-call-iptables=0" cr.c2c0 conn/s
 	md ""
 	md "br_netfilter is loaded on this machine, so \`net.bridge.bridge-nf-call-iptables\` is 1 in"
 	md "every new namespace and traffic between two containers on a bridge also passes the"
-	md "host namespace's IP hooks (conntrack and berth's \`inet\` chains). The last two rows"
+	md "host namespace's IP hooks (conntrack and berth's \`inet\` chains). The last three rows"
 	md "turn it off in the benchmark's namespace for comparison (berth itself leaves it alone,"
 	md "and sets it to 1 only for \`icc: false\` on the iptables backend, as Docker does)."
 fi

@@ -130,8 +130,13 @@ dirty=""
 	v=$(f scale.ratio); echo "| \`run -d\` of container $SCALE / of container 10 | <= 1.25 | $v | $(goal "$v" "<" 1.2501) |"
 	v=$(f scale.pss.kib); echo "| berth memory per running container, PSS (KiB) | < 1024 | $v | $(goal "$v" "<" 1024) |"
 	for k in tp.c2c:"TCP throughput, container to container" tp.out:"TCP throughput, outside to published port" \
-		cr.c2c:"connection rate, container to container" cr.out:"connection rate, outside to published port"; do
+		rr.c2c:"TCP request rate, container to container" rr.out:"TCP request rate, outside to published port"; do
 		v=$(f "${k%%:*}.ratio"); echo "| ${k#*:}, berth / bare | >= 0.95 | $v | $(goal "$v" ">=" 0.95) |"
+	done
+	# (issue 9's goal for new connections is the mapping ratio below; the
+	# ratio to bare is shown too: each is a conntrack entry bare has not)
+	for k in cr.c2c:"connection rate, container to container" cr.out:"connection rate, outside to published port"; do
+		echo "| ${k#*:}, berth / bare | - | $(f "${k%%:*}.ratio") | |"
 	done
 	v=$(f cr.map.ratio); echo "| connection rate with 10,001 mappings / with 1 | >= 0.9 | $v | $(goal "$v" ">=" 0.9) |"
 	echo ""
