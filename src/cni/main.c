@@ -192,11 +192,14 @@ int main(int argc, char **argv)
 
 	struct berth_ctx *ctx = NULL;
 	r = berth_ctx_new(&ctx, &(struct berth_ctx_opts){.root = c.data_dir, .run_root = c.run_dir}, &err);
+	/* DEL where berth never kept state: nothing to release, and nothing
+	 * is made (a wrong dataDir must not leave an empty store behind). */
+	bool nothing = r >= 0 && del && !berth_ctx_has_state(ctx);
 	/* After a reboot, every recorded attachment's namespace is gone. */
-	if (r >= 0)
+	if (r >= 0 && !nothing)
 		(void)berth_reconcile_after_boot(ctx, NULL);
 	json_t *result = NULL;
-	if (r >= 0) {
+	if (r >= 0 && !nothing) {
 		if (add)
 			r = berth_cni_add(ctx, &c, &a, &result, &err);
 		else if (del)

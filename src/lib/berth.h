@@ -23,6 +23,8 @@ struct berth_ctx_opts {
 int berth_ctx_new(struct berth_ctx **out, const struct berth_ctx_opts *opts,
 		  struct berth_error *err);
 struct berth_ctx *berth_ctx_free(struct berth_ctx *ctx);
+/* Whether the state root holds a store (false before anything was made). */
+bool berth_ctx_has_state(const struct berth_ctx *ctx);
 
 struct berth_run_opts {
 	const char *name;            /* NULL: a generated name */

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -57,6 +58,12 @@ struct berth_ctx *berth_ctx_free(struct berth_ctx *ctx)
 	free(ctx->netns_dir);
 	free(ctx);
 	return NULL;
+}
+
+bool berth_ctx_has_state(const struct berth_ctx *ctx)
+{
+	_cleanup_free_ char *db = NULL;
+	return asprintf(&db, "%s/berth.db", ctx->root) >= 0 && access(db, F_OK) == 0;
 }
 
 void ctx_release_handles(struct berth_ctx *ctx)
