@@ -1,9 +1,10 @@
 #!/bin/bash
 # Benchmark part 3: the data plane. TCP throughput (iperf3), TCP request rate
-# and TCP connection rate (bench/connrate) between two containers on the default bridge and from
-# outside through a published port, each as a ratio to the same traffic over a
-# bare veth+bridge with no rules; and the connection rate through a published
-# port with 1 vs 10,001 mappings present. Run by bench/run.sh.
+# and TCP connection rate (bench/connrate) between two containers on the
+# default bridge and from outside through a published port, each as a ratio to
+# the same traffic over a bare veth+bridge with no rules; and the connection
+# rate through a published port with 1 vs 10,001 mappings present. Run by
+# bench/run.sh.
 #
 # The bare reference lives in namespaces berth never touches (so no nftables
 # rule and no conntrack there): "barehost" holds bridge bbr (203.0.113.1/24)

@@ -10,8 +10,9 @@
  *
  * Their rules are static (a chain that could decide nothing is left out, as
  * every base chain costs a call per packet): what varies with networks and
- * containers lives in sets (bridge names, bridge pairs, masqueraded subnets, link flows), so the
- * per-packet cost is a few set lookups whatever the number of containers.
+ * containers lives in sets (bridge names, bridge pairs, masqueraded subnets,
+ * link flows), so the per-packet cost is a few set lookups whatever the
+ * number of containers.
  * Each apply is one transaction: chains are flushed and refilled and sets
  * rewritten, except chain "user" of table inet berth, which berth creates
  * once and never flushes: it is jumped to before any of berth's rules, so an
