@@ -1399,6 +1399,7 @@ int berth_container_remove(struct berth_ctx *ctx, const char *ref, bool force,
 	r = ctx_store(ctx, &st, err);
 	if (r >= 0)
 		r = store_container_del(st, c.id, err);
+	fault_point("rm:deleted");
 	if (r >= 0)
 		container_remove_files(ctx, c.id);
 	ctr_rec_clear(&c);

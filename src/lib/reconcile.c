@@ -137,11 +137,13 @@ static bool known_container(const char *id, void *data)
 	return running;
 }
 
-/* Run directories of containers the store does not have. */
-static void sweep_run_dirs(struct berth_ctx *ctx, struct store *st)
+/* Run and state directories of containers the store does not have (an
+ * `rm` killed after it deleted the record leaves them; a container's
+ * directories are only made once its record exists). */
+static void sweep_dirs(struct berth_ctx *ctx, struct store *st, const char *root)
 {
 	_cleanup_free_ char *dir = NULL;
-	if (asprintf(&dir, "%s/containers", ctx->run_root) < 0)
+	if (asprintf(&dir, "%s/containers", root) < 0)
 		return;
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -280,7 +282,8 @@ static int reconcile(struct berth_ctx *ctx, bool boot, struct berth_error *err)
 		if (v[i].state != CTR_RUNNING)
 			cgroup_remove(v[i].id);
 	}
-	sweep_run_dirs(ctx, st);
+	sweep_dirs(ctx, st, ctx->run_root);
+	sweep_dirs(ctx, st, ctx->root);
 	sweep_netns_names(ctx);
 	for (size_t i = 0; i < n; i++) /* (what the sweep took from them) */
 		if (v[i].state == CTR_RUNNING && ctr_alive(&v[i]))

@@ -132,6 +132,17 @@ assert_eq "/proc/$(container_pid named)/ns/net" "$(readlink "$BERTH_NETNS_DIR/na
 rm -f "$BERTH_NETNS_DIR/not-ours"
 assert_ok berth rm -f named
 everything_gone "after the names"
+
+log "reload removes what an rm killed after it forgot the container left, also once a reboot emptied the run root"
+assert_ok berth run -d --name forgotten -- busybox sleep 1000
+wait_running forgotten
+id=$("$BERTH" inspect -f "{{.Id}}" forgotten)
+capture env BERTH_FAULT=rm:deleted "$BERTH" rm -f forgotten
+assert_eq 137 "$RC" "rm -f killed after deleting the record"
+[ -d "$BERTH_ROOT/containers/$id" ] || fail "the killed rm should have left the state directory"
+rm -rf "${BERTH_RUN_ROOT:?}/containers/$id" # (what a reboot does to the run root)
+assert_ok berth reload
+everything_gone "after the killed rm and reload"
 host_snapshot "$E2E_TMP/end"
 assert_snapshot_eq "$E2E_TMP/base" "$E2E_TMP/end"
 exit 0

@@ -26,8 +26,9 @@
 #    dynamic and fixed --ip, default bridge), `berth start` of a created container;
 #  attach:allocated, attach:plugged — `berth network connect lab C` of a running
 #    container (after reload: connected in the store <=> the interface exists);
-#  rm:stopped, rm:released — `berth rm -f` of a running container, `berth rm` of a
-#    stopped one;
+#  rm:stopped, rm:released, rm:deleted — `berth rm -f` of a running container, `berth
+#    rm` of a stopped one (at rm:deleted the record is gone: reload sweeps the run and
+#    state directories left);
 #  network-create:stored, network-rm:bridge — `berth network create/rm` (the subnet is
 #    free again afterwards);
 #  cni-add:stored, cni-add:plugged, cni-del:unplugged — berth-cni driven through the CNI
@@ -282,14 +283,16 @@ done
 
 # ---------------------------------------------------------------- rm
 
-for point in rm:stopped rm:released; do
+for point in rm:stopped rm:released rm:deleted; do
+	cleanup=("rm -f victim")
+	[ "$point" = rm:deleted ] && cleanup=() # (nothing left to remove by name)
 	log "rm -f of a running container killed at $point"
 	assert_ok berth run -d --name victim --network lab "${VICTIM[@]}"
 	wait_running victim
 	faulted "$point" rm -f victim
 	reload
 	released "rm -f killed at $point" victim
-	repaired "rm -f killed at $point" lab "$LAB.3" "rm -f victim"
+	repaired "rm -f killed at $point" lab "$LAB.3" "${cleanup[@]}"
 	log "rm of a stopped container killed at $point"
 	assert_ok berth run -d --name victim --network lab --ip "$LAB.60" "${VICTIM[@]}"
 	wait_running victim
@@ -297,7 +300,7 @@ for point in rm:stopped rm:released; do
 	faulted "$point" rm victim
 	reload
 	released "rm killed at $point" victim
-	repaired "rm killed at $point" lab "$LAB.60" "rm -f victim"
+	repaired "rm killed at $point" lab "$LAB.60" "${cleanup[@]}"
 done
 
 # ---------------------------------------------------------------- networks
