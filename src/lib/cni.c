@@ -193,6 +193,17 @@ static json_t *ports_json(const struct cni_conf *c)
 }
 
 /* Kernel first, the record last: a release cut short is found again. */
+struct forget_arg {
+	struct store *st;
+	const struct cni_rec *rec;
+};
+
+static int forget_attachment(void *arg, struct berth_error *err)
+{
+	const struct forget_arg *a = arg;
+	return store_cni_del(a->st, a->rec->network_id, a->rec->container_id, a->rec->ifname, err);
+}
+
 int cni_release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
 		struct berth_error *err)
 {
@@ -212,12 +223,17 @@ int cni_release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
 		(void)conntrack_forget(rec->ip);
 	fault_point("cni-del:unplugged");
 	r = ctx_store(ctx, &st, err);
-	if (r >= 0)
-		r = store_cni_del(st, rec->network_id, rec->container_id, rec->ifname, err);
+	if (r < 0)
+		return r;
+	/* The store lets go of the attachment, and its mappings go from the
+	 * rules in the same step (see firewall_release). */
+	struct forget_arg fa = {st, rec};
 	struct net_rec n;
-	if (r >= 0 && rules && json_array_size(rec->ports) &&
-	    store_network_get(st, rec->network_id, &n) == 0)
-		r = firewall_cni(ctx, rec, n.bridge, false, err);
+	if (!rules || !json_array_size(rec->ports) || store_network_get(st, rec->network_id, &n) < 0)
+		return forget_attachment(&fa, err);
+	struct fw_delta *d = fw_delta_of_cni(rec, n.bridge);
+	r = firewall_release(ctx, d, forget_attachment, &fa, err);
+	fw_delta_free(d);
 	return r;
 }
 
@@ -448,7 +464,7 @@ int berth_cni_add(struct berth_ctx *ctx, const struct cni_conf *c, const struct 
 	if (r >= 0 && changed)
 		r = firewall_sync(ctx, err);
 	else if (r >= 0 && c->n_ports)
-		r = firewall_cni(ctx, &rec, n.bridge, true, err);
+		r = firewall_cni(ctx, &rec, n.bridge, err);
 	struct nl *nl;
 	struct nl_link br = {0}, veth = {0};
 	if (r >= 0 && (r = ctx_nl(ctx, &nl, err)) >= 0 && (r = nl_link_get(nl, n.bridge, &br, err)) >= 0)

@@ -797,7 +797,7 @@ static int plug_endpoints(void *arg, struct berth_error *err)
 		return r; /* the caller's teardown unplugs */
 	/* This container's elements; everything, if the ruleset is not the one
 	 * berth left (a flushed ruleset heals on the next run). */
-	r = firewall_container(ctx, l->id, true, err);
+	r = firewall_container(ctx, l->id, err);
 	fault_point("start:rules");
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = dns_update(ctx, eps[i].network_id, err);
@@ -834,6 +834,29 @@ int container_netns_open(struct berth_ctx *ctx, const struct ctr_rec *c, struct 
 	char path[NETNS_PROC_MAX];
 	netns_proc_path(path, c->pid);
 	return netns_open(path, err);
+}
+
+struct release_arg {
+	struct store *st;
+	const char *id;
+	struct ep_rec *eps;
+	size_t n;
+};
+
+/* A container's published ports and its endpoints' addresses are free. */
+static int release_endpoints(void *arg, struct berth_error *err)
+{
+	struct release_arg *a = arg;
+	int r = store_begin(a->st, err);
+	if (r < 0)
+		return r;
+	(void)store_port_del(a->st, a->id, NULL);
+	for (size_t i = 0; i < a->n; i++) {
+		a->eps[i].ip = 0;
+		a->eps[i].has_ip6 = false;
+		(void)store_endpoint_put(a->st, &a->eps[i], NULL);
+	}
+	return store_commit(a->st, NULL);
 }
 
 int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err)
@@ -887,19 +910,15 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 				(void)conntrack_forget(eps[i].ip);
 			released = true;
 		}
-	if (store_begin(st, rc ? NULL : err) == 0) {
-		(void)store_port_del(st, c.id, NULL);
-		for (size_t i = 0; i < n; i++) {
-			eps[i].ip = 0;
-			eps[i].has_ip6 = false;
-			(void)store_endpoint_put(st, &eps[i], NULL);
-		}
-		(void)store_commit(st, NULL);
-	}
-	/* Links, icc ports, published ports and names of these endpoints go
-	 * (a second teardown, e.g. rm after the monitor's, has nothing to do). */
+	/* The store lets go of the ports and addresses; links, icc ports,
+	 * published ports and names of these endpoints go from the rules in
+	 * the same step (a second teardown, e.g. rm after the monitor's, has
+	 * nothing to do). */
+	struct release_arg ra = {st, c.id, eps, n};
 	if (released)
-		(void)firewall_apply_delta(ctx, fwd, false, NULL);
+		(void)firewall_release(ctx, fwd, release_endpoints, &ra, NULL);
+	else
+		(void)release_endpoints(&ra, NULL);
 	fw_delta_free(fwd);
 	for (size_t i = 0; released && i < n; i++)
 		(void)dns_update(ctx, eps[i].network_id, NULL);

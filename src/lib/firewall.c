@@ -453,51 +453,72 @@ struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up)
 	return d;
 }
 
-int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
-			 struct berth_error *err)
+/* (under the lock) */
+static int apply_delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
+			      struct berth_error *err)
 {
 	const struct fw_backend *be;
 	uint32_t before, after;
-	int lock = ctx_lock(ctx);
 	int r = pick_backend(ctx, &be, err);
 	if (r >= 0 && d && !d->full && be->apply_delta && generation_is_ours(ctx, &before)) {
 		struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
 				     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
 				     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
 		/* No element: nothing changes, the file already says so. */
-		if (!m.n_icc_off_ports && !m.n_dnats && !m.n_guards) {
-			ctx_unlock(lock);
+		if (!m.n_icc_off_ports && !m.n_dnats && !m.n_guards)
 			return 0;
-		}
 		/* Anything unexpected (an element missing or there already, a
 		 * table gone): the full apply puts everything right. */
 		if (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
 		    after == before + 1) {
 			remember_generation(ctx, &after);
-			ctx_unlock(lock);
 			return 0;
 		}
 	}
-	if (r >= 0)
-		r = firewall_sync_locked(ctx, err);
+	return r < 0 ? r : firewall_sync_locked(ctx, err);
+}
+
+static int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
+				struct berth_error *err)
+{
+	int lock = ctx_lock(ctx);
+	int r = apply_delta_locked(ctx, d, up, err);
 	ctx_unlock(lock);
 	return r;
 }
 
-int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge, bool up,
-		 struct berth_error *err)
+int firewall_release(struct berth_ctx *ctx, const struct fw_delta *d, fw_release_fn *release,
+		     void *arg, struct berth_error *err)
 {
-	struct fw_delta d = {0};
-	d.full = cni_dnats(rec, bridge, &d.mb) < 0;
-	int r = firewall_apply_delta(ctx, &d, up, err);
-	model_buf_free(&d.mb);
+	int lock = ctx_lock(ctx);
+	int r = release(arg, err);
+	if (r >= 0)
+		r = apply_delta_locked(ctx, d, false, err);
+	ctx_unlock(lock);
 	return r;
 }
 
-int firewall_container(struct berth_ctx *ctx, const char *id, bool up, struct berth_error *err)
+struct fw_delta *fw_delta_of_cni(const struct cni_rec *rec, const char *bridge)
 {
-	struct fw_delta *d = fw_delta_of(ctx, id, up);
-	int r = firewall_apply_delta(ctx, d, up, err);
+	struct fw_delta *d = calloc(1, sizeof(*d));
+	if (d)
+		d->full = cni_dnats(rec, bridge, &d->mb) < 0;
+	return d;
+}
+
+int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge,
+		 struct berth_error *err)
+{
+	struct fw_delta *d = fw_delta_of_cni(rec, bridge);
+	int r = firewall_apply_delta(ctx, d, true, err);
+	fw_delta_free(d);
+	return r;
+}
+
+int firewall_container(struct berth_ctx *ctx, const char *id, struct berth_error *err)
+{
+	struct fw_delta *d = fw_delta_of(ctx, id, true);
+	int r = firewall_apply_delta(ctx, d, true, err);
 	fw_delta_free(d);
 	return r;
 }

@@ -116,17 +116,23 @@ const char *fw_proto_name(uint8_t proto);
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err);
 
 /* One container's rules (published ports, icc=false port, anti-spoofing)
- * came (up) or go: as a small delta when the kernel's rules are the ones
- * berth last applied, else as firewall_sync. */
-int firewall_container(struct berth_ctx *ctx, const char *id, bool up, struct berth_error *err);
-/* A berth-cni attachment's port mappings came (up) or go, the same way. */
+ * came: as a small delta when the kernel's rules are the ones berth last
+ * applied, else as firewall_sync. */
+int firewall_container(struct berth_ctx *ctx, const char *id, struct berth_error *err);
+/* A berth-cni attachment's port mappings came, the same way. */
 struct cni_rec;
-int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge, bool up,
+int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *bridge,
 		 struct berth_error *err);
-/* The same in two steps, for a container going down: the delta is read
- * from the store before its addresses are released, applied after. */
+/* Going down takes two steps: the delta is read from the store before
+ * anything is released; then firewall_release runs release() (which frees
+ * the ports and addresses in the store) and deletes the delta's elements,
+ * holding the firewall lock across both. So no other berth process adds a
+ * freed host port's new element in between (the deletion, by key, would
+ * take it too) or rebuilds the rules from a store that still holds them. */
 struct fw_delta;
 struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up);
-int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
-			 struct berth_error *err);
+struct fw_delta *fw_delta_of_cni(const struct cni_rec *rec, const char *bridge);
+typedef int fw_release_fn(void *arg, struct berth_error *err);
+int firewall_release(struct berth_ctx *ctx, const struct fw_delta *d, fw_release_fn *release,
+		     void *arg, struct berth_error *err);
 void fw_delta_free(struct fw_delta *d);
