@@ -192,7 +192,6 @@ static json_t *ports_json(const struct cni_conf *c)
 	return a;
 }
 
-/* Kernel first, the record last: a release cut short is found again. */
 struct forget_arg {
 	struct store *st;
 	const struct cni_rec *rec;
@@ -204,6 +203,7 @@ static int forget_attachment(void *arg, struct berth_error *err)
 	return store_cni_del(a->st, a->rec->network_id, a->rec->container_id, a->rec->ifname, err);
 }
 
+/* Kernel first, the record last: a release cut short is found again. */
 int cni_release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
 		struct berth_error *err)
 {
