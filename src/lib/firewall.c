@@ -32,6 +32,13 @@ const char *fw_proto_name(uint8_t proto)
 	}
 }
 
+void fw_link_local(const uint8_t mac[6], uint8_t out[16])
+{
+	const uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(mac[0] ^ 2), mac[1],
+				mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]};
+	memcpy(out, ll, sizeof(ll));
+}
+
 static int pick_backend(const struct berth_ctx *ctx, const struct fw_backend **out,
 			struct berth_error *err)
 {

@@ -111,6 +111,9 @@ extern const struct fw_backend fw_backend_iptables;
 extern const struct fw_backend fw_backend_none;
 
 const char *fw_proto_name(uint8_t proto);
+/* A port's IPv6 link-local address, derived from its MAC (EUI-64), as the
+ * kernel makes it: the target its neighbour advertisements may carry. */
+void fw_link_local(const uint8_t mac[6], uint8_t out[16]);
 
 /* Compute the model from the store and apply it with the chosen backend. */
 int firewall_sync(struct berth_ctx *ctx, struct berth_error *err);

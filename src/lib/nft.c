@@ -162,8 +162,8 @@ static void guard_elements(struct strbuf *b, const struct fw_model *m)
 		if (g->has_ip6)
 			strbuf_printf(b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
 				inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
-		uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
-				  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
+		uint8_t ll[16];
+		fw_link_local(g->mac, ll);
 		for (int k = 0; k < 2; k++) {
 			const uint8_t *a = k ? g->ip6.s6_addr : ll;
 			if (k && !g->has_ip6)

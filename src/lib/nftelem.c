@@ -148,8 +148,8 @@ static int guard_elems(struct nftnl_set *sets[N_SETS], const struct fw_model *m)
 		}
 		/* Neighbour advertisements: its link-local address (from its
 		 * MAC) and its global one. */
-		uint8_t ll[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, (uint8_t)(g->mac[0] ^ 2), g->mac[1],
-				  g->mac[2], 0xff, 0xfe, g->mac[3], g->mac[4], g->mac[5]};
+		uint8_t ll[16];
+		fw_link_local(g->mac, ll);
 		struct key nd = port;
 		put(&nd, ll, 16);
 		if (r >= 0)
