@@ -804,7 +804,7 @@ static int plug_endpoints(void *arg, struct berth_error *err)
 	return r;
 }
 
-static bool own_netns(const struct ctr_rec *c)
+bool container_owns_netns(const struct ctr_rec *c)
 {
 	enum net_mode mode = container_net_mode(c, NULL);
 	return mode == NET_BRIDGE || mode == NET_NONE;
@@ -878,7 +878,7 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		 * (nothing, for a second teardown: rm after the monitor's). */
 		for (size_t i = 0; i < n && !fwd; i++)
 			if (eps[i].ip)
-				fwd = fw_delta_of(ctx, c.id, false);
+				fwd = fw_delta_of(ctx, c.id);
 		for (size_t i = 0; i < n; i++) {
 			r = network_detach(ctx, &eps[i], err);
 			if (r < 0 && !rc)
@@ -888,7 +888,7 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 	/* Our own namespace only: --net=container:X does not own X's. It goes
 	 * with the container's last process; its point-to-point links go now
 	 * (p2p_down cuts them at their other ends), and its name. */
-	if (own_netns(&c)) {
+	if (container_owns_netns(&c)) {
 		p2p_down(ctx, c.id);
 		netns_name_del(ctx->netns_dir, c.name, NULL);
 		/* (a pin of an older berth's, from before an upgrade) */
@@ -1147,7 +1147,7 @@ int container_netns_name(struct berth_ctx *ctx, const struct ctr_rec *c, pid_t p
 			 struct berth_error *err)
 {
 	char ns[NETNS_PROC_MAX];
-	if (!own_netns(c))
+	if (!container_owns_netns(c))
 		return 0;
 	netns_proc_path(ns, pid);
 	return netns_name_add(ctx->netns_dir, c->name, ns, err);

@@ -13,6 +13,9 @@ enum net_mode {
 	NET_CONTAINER,
 };
 enum net_mode container_net_mode(const struct ctr_rec *c, const char **other_id);
+/* Whether the container has a network namespace of its own (bridge, none),
+ * not the host's or another container's. */
+bool container_owns_netns(const struct ctr_rec *c);
 
 /* Everything a start needs, made by container_prepare and torn down by
  * container_teardown (both idempotent, best effort on the way down). */

@@ -436,7 +436,7 @@ void fw_delta_free(struct fw_delta *d)
 	}
 }
 
-struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up)
+struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id)
 {
 	struct store *st;
 	struct ctr_rec c;
@@ -524,7 +524,7 @@ int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *b
 
 int firewall_container(struct berth_ctx *ctx, const char *id, struct berth_error *err)
 {
-	struct fw_delta *d = fw_delta_of(ctx, id, true);
+	struct fw_delta *d = fw_delta_of(ctx, id);
 	int r = firewall_apply_delta(ctx, d, true, err);
 	fw_delta_free(d);
 	return r;

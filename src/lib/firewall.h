@@ -133,7 +133,7 @@ int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *b
  * freed host port's new element in between (the deletion, by key, would
  * take it too) or rebuilds the rules from a store that still holds them. */
 struct fw_delta;
-struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id, bool up);
+struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id);
 struct fw_delta *fw_delta_of_cni(const struct cni_rec *rec, const char *bridge);
 typedef int fw_release_fn(void *arg, struct berth_error *err);
 int firewall_release(struct berth_ctx *ctx, const struct fw_delta *d, fw_release_fn *release,

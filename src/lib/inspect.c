@@ -132,7 +132,7 @@ static json_t *network_settings(struct berth_ctx *ctx, struct store *st, const s
 	json_t *ns = json_object();
 	json_t *nets = json_object();
 	char key[NETNS_PROC_MAX] = "";
-	if (running && (mode == NET_BRIDGE || mode == NET_NONE))
+	if (running && container_owns_netns(c))
 		netns_proc_path(key, c->pid);
 	json_object_set_new(ns, "Bridge", json_string(""));
 	json_object_set_new(ns, "SandboxID", json_string(running && mode != NET_HOST ? c->id : ""));
