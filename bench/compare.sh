@@ -121,12 +121,12 @@ cni() {
 }
 
 # latency_cli NAME: the three latency rows for a Docker-like command line in
-# $CLI (an array) with image $IMG.
+# $CLI (an array, its rm -f taking $RM_OPTS) with image $IMG.
 latency_cli() {
 	run_b() { exec "${CLI[@]}" run -d "$IMG" sleep 600; }
 	run_n() { exec "${CLI[@]}" run -d --net=none "$IMG" sleep 600; }
 	run_p() { exec "${CLI[@]}" run -d -p 8080:80 "$IMG" sleep 600; }
-	rm_c() { "${CLI[@]}" rm -f "$1"; }
+	rm_c() { "${CLI[@]}" rm -f "${RM_OPTS[@]}" "$1"; }
 	local i
 	for i in 1 2 3; do rm_c "$(run_b)" >/dev/null || return 1; done
 	latency_header
@@ -159,6 +159,25 @@ docker_bench() {
 	latency_cli docker
 }
 
+# crun refuses a hybrid cgroup layout (v1 controllers with a cgroup2 mount
+# beside them): in the sandbox's own /sys/fs/cgroup, mount the v1 hierarchies
+# again (the same ones) and leave cgroup2 out.
+v1_cgroups_only() {
+	local c
+	[ -d /sys/fs/cgroup/unified ] || return 0
+	mount -t tmpfs cgroup /sys/fs/cgroup
+	for c in cpu cpuacct cpuset memory pids devices freezer blkio; do
+		mkdir /sys/fs/cgroup/$c
+		mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c 2>/dev/null || rmdir /sys/fs/cgroup/$c
+	done
+}
+
+podman_cleanup() {
+	podman rm -af -t 0 >/dev/null 2>&1 || true
+	[ -n "${PODMAN_CGROUPS:-}" ] || return 0
+	rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+}
+
 podman_bench() {
 	local p=/run/b/podman
 	mkdir -p $p/net
@@ -179,15 +198,49 @@ podman_bench() {
 	runroot = "$p/run"
 	EOF
 	export CONTAINERS_CONF=$p/containers.conf CONTAINERS_STORAGE_CONF=$p/storage.conf
+	v1_cgroups_only
+	# Its cgroups are the machine's: remove what it leaves there (the empty
+	# libpod_parent/conmon) unless it was there before.
+	[ -d /sys/fs/cgroup/pids/libpod_parent ] || PODMAN_CGROUPS=1
+	trap 'podman_cleanup; sandbox_cleanup' EXIT
 	CLI=(podman)
+	RM_OPTS=(-t 0) # podman's rm -f stops with SIGTERM and waits 10 s; Docker's kills
 	rootfs_tar || return 1
 	"${CLI[@]}" import /run/b/rootfs.tar localhost/bench/busybox >/dev/null || return 1
 	IMG=localhost/bench/busybox
 	md "$(podman --version), storage and config inside the sandbox."
 	md ""
 	latency_cli podman
+	podman_dataplane
 }
 
+# podman_dataplane: dataplane.sh's pairs for Podman's default network (CNI
+# bridge, portmap and firewall plugins), against the same bare path, here. Its
+# containers run on an overlay of the machine's root (--rootfs /:O), which has
+# iperf3 and connrate.
+podman_dataplane() {
+	local srv
+	# shellcheck disable=SC2034 # (for gbps and crate)
+	SECS=$IPERF_SECS CSECS=$CONN_SECS
+	bare_reference
+	podman run -d --name dpsrv --rootfs -p 5201:5201 -p 8080:80 -p 8081:81 /:O \
+		sh -c "iperf3 -s >/dev/null & \"\$0\" -e 81 & exec \"\$0\" -l 80" "$CONNRATE" >/dev/null || return 1
+	podman run -d --name dpcli --rootfs /:O sleep 3600 >/dev/null || return 1
+	srv=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' dpsrv)
+	sleep 0.5
+	in_cli() { podman exec dpcli "$@"; }
+	for round in $(seq "$ROUNDS"); do
+		say "data plane, round $round/$ROUNDS"
+		dp_round "$srv" "$srv"
+	done
+	md ""
+	md "Data plane, as in section 3 ($ROUNDS rounds, bare and Podman back to back; clients"
+	md "in a container run with \`podman exec\`):"
+	md ""
+	dp_rows Podman podman
+}
+
+RM_OPTS=()
 case $what in
 cni) cni || skip "the plugins are installed but failed here (see the log)" ;;
 docker) docker_bench || skip "dockerd is installed but could not run here (see the log)" ;;

@@ -4,12 +4,7 @@
 # default bridge and from outside through a published port, each as a ratio to
 # the same traffic over a bare veth+bridge with no rules; and the connection
 # rate through a published port with 1 vs 10,001 mappings present. Run by
-# bench/run.sh.
-#
-# The bare reference lives in namespaces berth never touches (so no nftables
-# rule and no conntrack there): "barehost" holds bridge bbr (203.0.113.1/24)
-# with "bareA" (.2) and "bareB" (.3) on it, and is the router for "bareout"
-# (192.0.2.2, on a veth to barehost's 192.0.2.1), the bare twin of "outside".
+# bench/run.sh. The bare reference: bare_reference in lib.sh.
 set -eu
 # shellcheck disable=SC2034 # used by lib.sh
 PART=dataplane
@@ -19,31 +14,7 @@ SECS=${IPERF_SECS:-5}
 CSECS=${CONN_SECS:-3}
 ROUNDS=${ROUNDS:-5}
 
-# --- the bare reference ---
-for n in barehost bareA bareB bareout; do ip netns add $n; done
-nh() { ip netns exec barehost "$@"; }
-nh ip link set lo up
-nh ip link add bbr type bridge
-nh ip addr add 203.0.113.1/24 dev bbr
-nh ip link set bbr up
-nh sysctl -qw net.ipv4.ip_forward=1
-for x in A:2 B:3; do
-	n=bare${x%%:*}
-	nh ip link add "v$n" type veth peer name eth0 netns "$n"
-	nh ip link set "v$n" master bbr up
-	ip netns exec "$n" sh -c "ip link set lo up; ip addr add 203.0.113.${x#*:}/24 dev eth0; ip link set eth0 up; ip route add default via 203.0.113.1"
-done
-nh ip link add vbareout type veth peer name eth0 netns bareout
-nh ip addr add 192.0.2.1/24 dev vbareout
-nh ip link set vbareout up
-ip netns exec bareout sh -c "ip link set lo up; ip addr add 192.0.2.2/24 dev eth0; ip link set eth0 up; ip route add default via 192.0.2.1"
-
-ip netns exec bareB iperf3 -s >/dev/null 2>&1 &
-BENCH_PIDS+=($!)
-ip netns exec bareB "$CONNRATE" -l 80 >/dev/null 2>&1 &
-BENCH_PIDS+=($!)
-ip netns exec bareB "$CONNRATE" -e 81 >/dev/null 2>&1 &
-BENCH_PIDS+=($!)
+bare_reference
 
 # --- berth: servers in containers, published on the host ---
 "$BERTH" run -d --name ipsrv -p 5201:5201 -- iperf3 -s >/dev/null
@@ -54,41 +25,16 @@ ipsrv=$("$BERTH" inspect -f '{{.NetworkSettings.IPAddress}}' ipsrv)
 crsrv=$("$BERTH" inspect -f '{{.NetworkSettings.IPAddress}}' crsrv)
 sleep 0.5
 
-# iperf3 client -> Gbit/s received.
-gbps() {
-	"$@" -t "$SECS" -f m 2>&1 | awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") v = $i }
-		END { if (v == "") print "-"; else printf "%.2f\n", v / 1000 }'
-}
-crate() { "$@" "$CSECS" | awk '{ print $1 }'; }
 # berth exec keeps the client inside the container's namespaces and cgroup.
 in_cli() { "$BERTH" exec cli "$@"; }
 
 # Each round measures bare and berth back to back (alternating which goes
 # first), so the ratio is taken between neighbours in time; the figures are the
 # medians over the rounds, of the values and of the per-round ratios.
-declare -A R Q
 nfcall=/proc/sys/net/bridge/bridge-nf-call-iptables
-pair() {
-	local k=$1 kind=$2 bare=$3 berth=$4 b c
-	if [ $((round % 2)) = 1 ]; then
-		b=$($kind $bare)
-		c=$($kind $berth)
-	else
-		c=$($kind $berth)
-		b=$($kind $bare)
-	fi
-	R[$k.bare]="${R[$k.bare]:-} $b"
-	R[$k.berth]="${R[$k.berth]:-} $c"
-	Q[$k]="${Q[$k]:-} $(ratio "$c" "$b")"
-}
 for round in $(seq "$ROUNDS"); do
 	say "round $round/$ROUNDS"
-	pair tp.c2c gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
-	pair tp.out gbps "ip netns exec bareout iperf3 -c 203.0.113.3" "ip netns exec outside iperf3 -c 198.51.100.1 -p 5201"
-	pair cr.c2c crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $crsrv 80"
-	pair cr.out crate "ip netns exec bareout $CONNRATE 203.0.113.3 80" "ip netns exec outside $CONNRATE 198.51.100.1 8080"
-	pair rr.c2c crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $crsrv 81"
-	pair rr.out crate "ip netns exec bareout $CONNRATE -r 203.0.113.3 81" "ip netns exec outside $CONNRATE -r 198.51.100.1 8081"
+	dp_round "$ipsrv" "$crsrv"
 	if [ -w $nfcall ] && [ "$(cat $nfcall)" = 1 ]; then
 		# Where br_netfilter is loaded, bridged IPv4 goes through the host
 		# namespace's IP hooks (conntrack, berth's inet chains) unless this is
@@ -113,39 +59,12 @@ md "NAT binding, which the bare path does not have. Bare: the same"
 md "path over a veth+bridge (and a router namespace for \"outside\") with no rules, no NAT,"
 md "no conntrack. Container clients run with \`berth exec\`."
 md ""
-md "| traffic | bare | berth | berth / bare | per-round ratios |"
-md "|---|---:|---:|---:|---|"
-row() {
-	local label=$1 k=$2 unit=$3 b c r
-	[ -n "${R[$k.bare]:-}" ] || return 0
-	# shellcheck disable=SC2086
-	b=$(median ${R[$k.bare]})
-	# shellcheck disable=SC2086
-	c=$(median ${R[$k.berth]})
-	# shellcheck disable=SC2086
-	r=$(median ${Q[$k]})
-	r=$(awk -v r="$r" 'BEGIN { printf "%.2f", r }')
-	local fmt=%.2f
-	[ "${unit%/s}" != Gbit ] && fmt=%.0f
-	b=$(awk -v v="$b" -v f=$fmt 'BEGIN { printf f, v }')
-	c=$(awk -v v="$c" -v f=$fmt 'BEGIN { printf f, v }')
-	fig "$k.bare" "$b"
-	fig "$k.berth" "$c"
-	fig "$k.ratio" "$r"
-	md "| $label ($unit) | $b | $c | **$r** |${Q[$k]} |"
-	say "$label: bare $b, berth $c $unit, ratio $r (rounds:${Q[$k]})"
-}
-row "TCP throughput, container to container" tp.c2c Gbit/s
-row "TCP throughput, outside to published port" tp.out Gbit/s
-row "TCP requests, container to container" rr.c2c req/s
-row "TCP requests, outside to published port" rr.out req/s
-row "TCP connections, container to container" cr.c2c conn/s
-row "TCP connections, outside to published port" cr.out conn/s
+dp_rows berth
 if [ -n "${R[tp.c2c0.bare]:-}" ]; then
 	fig brnf 1
-	row "TCP throughput, container to container, bridge-nf-call-iptables=0" tp.c2c0 Gbit/s
-	row "TCP requests, container to container, bridge-nf-call-iptables=0" rr.c2c0 req/s
-	row "TCP connections, container to container, bridge-nf-call-iptables=0" cr.c2c0 conn/s
+	dp_row "TCP throughput, container to container, bridge-nf-call-iptables=0" tp.c2c0 Gbit/s
+	dp_row "TCP requests, container to container, bridge-nf-call-iptables=0" rr.c2c0 req/s
+	dp_row "TCP connections, container to container, bridge-nf-call-iptables=0" cr.c2c0 conn/s
 	md ""
 	md "br_netfilter is loaded on this machine, so \`net.bridge.bridge-nf-call-iptables\` is 1 in"
 	md "every new namespace and traffic between two containers on a bridge also passes the"

@@ -125,3 +125,107 @@ latency_header() {
 figure() {
 	awk -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$OUT/figures.txt" 2>/dev/null || echo "-"
 }
+
+# --- the data plane (dataplane.sh, and compare.sh for the others) ---
+#
+# bare_reference: the bare path, in namespaces no container system touches (so
+# no rule and no conntrack there): "barehost" holds bridge bbr (203.0.113.1/24)
+# with "bareA" (.2) and "bareB" (.3) on it, and is the router for "bareout"
+# (192.0.2.2, on a veth to barehost's 192.0.2.1), the bare twin of "outside".
+# bareB runs iperf3 -s, `connrate -l 80` and `connrate -e 81`.
+bare_reference() {
+	local n x
+	for n in barehost bareA bareB bareout; do ip netns add $n; done
+	ip netns exec barehost sh -c "ip link set lo up; ip link add bbr type bridge;
+		ip addr add 203.0.113.1/24 dev bbr; ip link set bbr up; sysctl -qw net.ipv4.ip_forward=1"
+	for x in A:2 B:3; do
+		n=bare${x%%:*}
+		ip netns exec barehost ip link add "v$n" type veth peer name eth0 netns "$n"
+		ip netns exec barehost ip link set "v$n" master bbr up
+		ip netns exec "$n" sh -c "ip link set lo up; ip addr add 203.0.113.${x#*:}/24 dev eth0; ip link set eth0 up; ip route add default via 203.0.113.1"
+	done
+	ip netns exec barehost sh -c "ip link add vbareout type veth peer name eth0 netns bareout;
+		ip addr add 192.0.2.1/24 dev vbareout; ip link set vbareout up"
+	ip netns exec bareout sh -c "ip link set lo up; ip addr add 192.0.2.2/24 dev eth0; ip link set eth0 up; ip route add default via 192.0.2.1"
+	ip netns exec bareB iperf3 -s >/dev/null 2>&1 &
+	BENCH_PIDS+=($!)
+	ip netns exec bareB "$CONNRATE" -l 80 >/dev/null 2>&1 &
+	BENCH_PIDS+=($!)
+	ip netns exec bareB "$CONNRATE" -e 81 >/dev/null 2>&1 &
+	BENCH_PIDS+=($!)
+}
+
+# iperf3 client -> Gbit/s received; connrate client -> its rate.
+gbps() {
+	"$@" -t "$SECS" -f m 2>&1 | awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") v = $i }
+		END { if (v == "") print "-"; else printf "%.2f\n", v / 1000 }'
+}
+crate() { "$@" "$CSECS" | awk '{ print $1 }'; }
+
+# pair KEY KIND BARE THEIRS: one round's bare and measured figure, back to back
+# (which goes first alternates with $round), and their ratio: R[KEY.bare],
+# R[KEY.them] and Q[KEY] collect them over the rounds.
+declare -A R Q
+pair() {
+	local k=$1 kind=$2 bare=$3 theirs=$4 b c
+	if [ $((round % 2)) = 1 ]; then
+		b=$($kind $bare)
+		c=$($kind $theirs)
+	else
+		c=$($kind $theirs)
+		b=$($kind $bare)
+	fi
+	R[$k.bare]="${R[$k.bare]:-} $b"
+	R[$k.them]="${R[$k.them]:-} $c"
+	Q[$k]="${Q[$k]:-} $(ratio "$c" "$b")"
+}
+
+# dp_row LABEL KEY UNIT [WHO]: the table row of the medians over the rounds of
+# pair KEY, and the figures KEY.bare, KEY.berth and KEY.ratio (for WHO other
+# than berth: WHO.KEY.bare, WHO.KEY.WHO, WHO.KEY.ratio).
+dp_row() {
+	local label=$1 k=$2 unit=$3 who=${4:-berth} p="" b c r
+	[ -n "$who" ] || who=berth
+	[ "$who" = berth ] || p=$who.
+	[ -n "${R[$k.bare]:-}" ] || return 0
+	# shellcheck disable=SC2086
+	b=$(median ${R[$k.bare]})
+	# shellcheck disable=SC2086
+	c=$(median ${R[$k.them]})
+	# shellcheck disable=SC2086
+	r=$(median ${Q[$k]})
+	r=$(awk -v r="$r" 'BEGIN { printf "%.2f", r }')
+	local fmt=%.2f
+	[ "${unit%/s}" != Gbit ] && fmt=%.0f
+	b=$(awk -v v="$b" -v f=$fmt 'BEGIN { printf f, v }')
+	c=$(awk -v v="$c" -v f=$fmt 'BEGIN { printf f, v }')
+	fig "$p$k.bare" "$b"
+	fig "$p$k.$who" "$c"
+	fig "$p$k.ratio" "$r"
+	md "| $label ($unit) | $b | $c | **$r** |${Q[$k]} |"
+	say "$label: bare $b, $who $c $unit, ratio $r (rounds:${Q[$k]})"
+}
+
+# dp_round IPERF_SERVER CONNRATE_SERVER: one round of the six pairs (in_cli
+# runs a client in a container; the servers publish 5201, 8080 (connrate -l 80)
+# and 8081 (connrate -e 81) on the host, 198.51.100.1 from "outside").
+dp_round() {
+	pair tp.c2c gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $1"
+	pair tp.out gbps "ip netns exec bareout iperf3 -c 203.0.113.3" "ip netns exec outside iperf3 -c 198.51.100.1 -p 5201"
+	pair cr.c2c crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $2 80"
+	pair cr.out crate "ip netns exec bareout $CONNRATE 203.0.113.3 80" "ip netns exec outside $CONNRATE 198.51.100.1 8080"
+	pair rr.c2c crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $2 81"
+	pair rr.out crate "ip netns exec bareout $CONNRATE -r 203.0.113.3 81" "ip netns exec outside $CONNRATE -r 198.51.100.1 8081"
+}
+
+# dp_rows NAME [WHO]: the header and rows of the six pairs' table.
+dp_rows() {
+	md "| traffic | bare | $1 | $1 / bare | per-round ratios |"
+	md "|---|---:|---:|---:|---|"
+	dp_row "TCP throughput, container to container" tp.c2c Gbit/s "${2:-}"
+	dp_row "TCP throughput, outside to published port" tp.out Gbit/s "${2:-}"
+	dp_row "TCP requests, container to container" rr.c2c req/s "${2:-}"
+	dp_row "TCP requests, outside to published port" rr.out req/s "${2:-}"
+	dp_row "TCP connections, container to container" cr.c2c conn/s "${2:-}"
+	dp_row "TCP connections, outside to published port" cr.out conn/s "${2:-}"
+}

@@ -10,7 +10,7 @@
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
 # 1023, the ports of one Linux bridge), IPERF_SECS (5), CONN_SECS (3), ROUNDS
-# (data-plane rounds, 3), BUILD (build directory, build-bench), OUT (results
+# (data-plane rounds, 5), BUILD (build directory, build-bench), OUT (results
 # directory), CNI_DIR (/usr/lib/cni).
 set -eu
 cd "$(dirname "$0")/.."
@@ -153,6 +153,14 @@ dirty=""
 	echo "| network's share of \`rm -f\` / CNI bridge DEL | $(f net.rm.share) | $(minus "$(f docker.bridge.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.bridge.rm.median)" "$(f podman.none.rm.median)") | $(f cni.bridge.del.median) |"
 	echo "| network with one published port, setup / CNI bridge+portmap ADD | $(minus "$(f p1.run.median)" "$(f none.run.median)") | $(minus "$(f docker.p1.run.median)" "$(f docker.none.run.median)") | $(minus "$(f podman.p1.run.median)" "$(f podman.none.run.median)") | $(f cni.portmap.add.median) |"
 	echo "| network with one published port, teardown / CNI bridge+portmap DEL | $(minus "$(f p1.rm.median)" "$(f none.rm.median)") | $(minus "$(f docker.p1.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.p1.rm.median)" "$(f podman.none.rm.median)") | $(f cni.portmap.del.median) |"
+	echo ""
+	echo "| data plane, ratio to the bare path (medians of the per-round ratios) | berth | Podman |"
+	echo "|---|---:|---:|"
+	for k in tp.c2c:"TCP throughput, container to container" tp.out:"TCP throughput, outside to published port" \
+		rr.c2c:"TCP request rate, container to container" rr.out:"TCP request rate, outside to published port" \
+		cr.c2c:"connection rate, container to container" cr.out:"connection rate, outside to published port"; do
+		echo "| ${k#*:} | $(f "${k%%:*}.ratio") | $(f "podman.${k%%:*}.ratio") |"
+	done
 	echo ""
 	cat "$OUT/latency.md" 2>/dev/null
 	echo ""
