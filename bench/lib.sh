@@ -185,7 +185,6 @@ pair() {
 # than berth: WHO.KEY.bare, WHO.KEY.WHO, WHO.KEY.ratio).
 dp_row() {
 	local label=$1 k=$2 unit=$3 who=${4:-berth} p="" b c r
-	[ -n "$who" ] || who=berth
 	[ "$who" = berth ] || p=$who.
 	[ -n "${R[$k.bare]:-}" ] || return 0
 	# shellcheck disable=SC2086
