@@ -212,6 +212,58 @@ podman_bench() {
 	md ""
 	latency_cli podman
 	podman_dataplane
+	podman_scale
+}
+
+# podman_scale: part 2's figures for Podman: SCALE containers started one
+# after another on its default network and left running, the median of the 10
+# runs around container 10, 100, ..., their ratio, the total, the memory of
+# Podman's processes per running container (its conmons: podman itself exits
+# after each command), and removing them all (100 names a call, -t 0).
+podman_scale() {
+	local dat=/run/b/podman-scale.dat i j t0 t1 p v start total names
+	: >"$dat"
+	start=$(us)
+	for i in $(seq "$SCALE"); do
+		t0=$(us)
+		podman run -d --name "s$i" "$IMG" sleep 3600 >/dev/null || return 1
+		t1=$(us)
+		echo "$i $(((t1 - t0) / 1000)).$(printf %03d $(((t1 - t0) % 1000)))" >>"$dat"
+		if [ $((i % 100)) = 0 ]; then say "podman: $i containers, last run -d $(((t1 - t0) / 1000)) ms"; fi
+	done
+	total=$((($(us) - start) / 1000))
+	md ""
+	md "Scale, as in section 2: $SCALE containers (\`podman run -d --name sN ... sleep 3600\`)"
+	md "one after another, all left running:"
+	md ""
+	md "| figure | value |"
+	md "|---|---:|"
+	for p in $(scale_points); do
+		v=$(around "$dat" "$p")
+		fig "podman.scale.at.$p" "$v"
+		md "| \`run -d\` of container $p (ms) | $v |"
+	done
+	fig podman.scale.ratio "$(ratio "$(figure "podman.scale.at.$SCALE")" "$(figure podman.scale.at.10)")"
+	md "| container $SCALE / container 10 | $(figure podman.scale.ratio) |"
+	fig podman.scale.total.s "$(awk -v t="$total" 'BEGIN { printf "%.1f", t / 1000 }')"
+	md "| total time for $SCALE (s) | $(figure podman.scale.total.s) |"
+	local pids n pss
+	pids=$(pgrep -x conmon || true)
+	n=$(echo "$pids" | grep -c . || true)
+	# shellcheck disable=SC2086
+	pss=$(for p in $pids; do cat "/proc/$p/smaps_rollup" 2>/dev/null; done | awk '/^Pss:/ { s += $2 } END { print s + 0 }')
+	fig podman.scale.pss.kib "$(awk -v k="$pss" -v n="$SCALE" 'BEGIN { printf "%.0f", k / n }')"
+	md "| Podman's memory per running container, PSS of its $n conmon processes (KiB) | $(figure podman.scale.pss.kib) |"
+	say "podman: $SCALE containers, run -d ratio $(figure podman.scale.ratio), $(figure podman.scale.pss.kib) KiB PSS each"
+	t0=$(us)
+	for ((i = 1; i <= SCALE; i += 100)); do
+		names=()
+		for ((j = i; j < i + 100 && j <= SCALE; j++)); do names+=("s$j"); done
+		podman rm -f -t 0 "${names[@]}" >/dev/null
+	done
+	t1=$(us)
+	fig podman.scale.rm.per.ms "$(awk -v t=$((t1 - t0)) -v n="$SCALE" 'BEGIN { printf "%.1f", t / 1e3 / n }')"
+	md "| \`rm -f -t 0\` of all $SCALE, 100 names a call: per container (ms) | $(figure podman.scale.rm.per.ms) |"
 }
 
 # podman_dataplane: dataplane.sh's pairs for Podman's default network (CNI
@@ -238,6 +290,7 @@ podman_dataplane() {
 	md "in a container run with \`podman exec\`):"
 	md ""
 	dp_rows Podman podman
+	podman rm -f -t 0 dpsrv dpcli >/dev/null
 }
 
 RM_OPTS=()

@@ -228,3 +228,24 @@ dp_rows() {
 	dp_row "TCP connections, container to container" cr.c2c conn/s "${2:-}"
 	dp_row "TCP connections, outside to published port" cr.out conn/s "${2:-}"
 }
+
+# --- scale (scale.sh, and compare.sh for the others) ---
+
+# scale_points: 10, 100, 1000, ... up to SCALE, and SCALE.
+scale_points() {
+	local p=10 points=""
+	while [ "$p" -le "$SCALE" ]; do points="$points $p"; p=$((p * 10)); done
+	case " $points " in *" $SCALE "*) ;; *) points="$points $SCALE" ;; esac
+	echo "$points"
+}
+
+# around DAT P: the median of the 10 times around container P (P-5 .. P+4,
+# kept inside 1..SCALE) in DAT ("container ms" lines).
+around() {
+	local dat=$1 p=$2 lo
+	lo=$((p - 5))
+	[ $((lo + 9)) -gt "$SCALE" ] && lo=$((SCALE - 9))
+	[ "$lo" -lt 1 ] && lo=1
+	awk -v lo="$lo" -v hi=$((lo + 9)) '!/^#/ && $1 >= lo && $1 <= hi { print $2 }' "$dat" |
+		sort -g | awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}

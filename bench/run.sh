@@ -5,8 +5,8 @@
 # throwaway pid+mount+network namespaces (see bench/lib.sh); the machine's own
 # network is never touched.
 #
-#   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~12 min on 2 cores)
-#   sudo SCALE=100 RUNS=10 bench/run.sh  # quick (~1.5 min)
+#   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~18 min on 2 cores)
+#   sudo SCALE=100 RUNS=10 ROUNDS=1 bench/run.sh  # quick (~3 min)
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
 # 1023, the ports of one Linux bridge), IPERF_SECS (5), CONN_SECS (3), ROUNDS
@@ -140,7 +140,7 @@ dirty=""
 	done
 	v=$(f cr.map.ratio); echo "| connection rate with 10,001 mappings / with 1 | >= 0.9 | $v | $(goal "$v" ">=" 0.9) |"
 	echo ""
-	echo "## Side by side (medians, ms; \"-\": not installed here)"
+	echo "## Side by side (medians in ms unless noted; \"-\": not installed here)"
 	echo ""
 	echo "| | berth | Docker | Podman | CNI plugins (network only) |"
 	echo "|---|---:|---:|---:|---:|"
@@ -153,6 +153,8 @@ dirty=""
 	echo "| network's share of \`rm -f\` / CNI bridge DEL | $(f net.rm.share) | $(minus "$(f docker.bridge.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.bridge.rm.median)" "$(f podman.none.rm.median)") | $(f cni.bridge.del.median) |"
 	echo "| network with one published port, setup / CNI bridge+portmap ADD | $(minus "$(f p1.run.median)" "$(f none.run.median)") | $(minus "$(f docker.p1.run.median)" "$(f docker.none.run.median)") | $(minus "$(f podman.p1.run.median)" "$(f podman.none.run.median)") | $(f cni.portmap.add.median) |"
 	echo "| network with one published port, teardown / CNI bridge+portmap DEL | $(minus "$(f p1.rm.median)" "$(f none.rm.median)") | $(minus "$(f docker.p1.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.p1.rm.median)" "$(f podman.none.rm.median)") | $(f cni.portmap.del.median) |"
+	echo "| \`run -d\` of container $SCALE / of container 10 (ratio) | $(f scale.ratio) | $(f docker.scale.ratio) | $(f podman.scale.ratio) | |"
+	echo "| memory per running container, PSS in KiB (berth-monitor; Podman's conmon) | $(f scale.pss.kib) | $(f docker.scale.pss.kib) | $(f podman.scale.pss.kib) | |"
 	echo ""
 	echo "| data plane, ratio to the bare path (medians of the per-round ratios) | berth | Podman |"
 	echo "|---|---:|---:|"

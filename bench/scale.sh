@@ -28,16 +28,6 @@ done
 total=$(( ($(us) - start) / 1000 ))
 mem1=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 
-# The median of the 10 runs around container P (P-5 .. P+4, kept inside 1..SCALE).
-around() {
-	local p=$1 lo
-	lo=$((p - 5))
-	[ $((lo + 9)) -gt "$SCALE" ] && lo=$((SCALE - 9))
-	[ "$lo" -lt 1 ] && lo=1
-	awk -v lo="$lo" -v hi=$((lo + 9)) '!/^#/ && $1 >= lo && $1 <= hi { print $2 }' "$dat" |
-		sort -g | awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 md "## 2. Scale: $SCALE containers on one bridge"
 md ""
 md "\`berth run -d --name sN -- sleep 3600\`, one after another, all left running. Per-container"
@@ -45,12 +35,9 @@ md "time is the median of the 10 runs around that container; the chart is latenc
 md ""
 md "| figure | value |"
 md "|---|---:|"
-points=""
-p=10
-while [ "$p" -le "$SCALE" ]; do points="$points $p"; p=$((p * 10)); done
-case " $points " in *" $SCALE "*) ;; *) points="$points $SCALE" ;; esac
+points=$(scale_points)
 for p in $points; do
-	v=$(around "$p")
+	v=$(around "$dat" "$p")
 	fig "scale.at.$p" "$v"
 	md "| \`run -d\` of container $p (ms) | $v |"
 	say "run -d around container $p: $v ms"
