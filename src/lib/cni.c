@@ -200,6 +200,8 @@ struct forget_arg {
 static int forget_attachment(void *arg, struct berth_error *err)
 {
 	const struct forget_arg *a = arg;
+	if (json_array_size(a->rec->ports)) /* (see release_endpoints) */
+		(void)conntrack_forget(a->rec->ip);
 	return store_cni_del(a->st, a->rec->network_id, a->rec->container_id, a->rec->ifname, err);
 }
 
@@ -219,8 +221,6 @@ int cni_release(struct berth_ctx *ctx, const struct cni_rec *rec, bool rules,
 	}
 	if (r < 0)
 		return berth_err_wrap(err, r, "delete %s", rec->veth);
-	if (json_array_size(rec->ports)) /* (see container_teardown) */
-		(void)conntrack_forget(rec->ip);
 	fault_point("cni-del:unplugged");
 	r = ctx_store(ctx, &st, err);
 	if (r < 0)

@@ -841,12 +841,20 @@ struct release_arg {
 	const char *id;
 	struct ep_rec *eps;
 	size_t n;
+	bool flows; /* it had published ports */
 };
 
-/* A container's published ports and its endpoints' addresses are free. */
+/* A container's published ports and its endpoints' addresses are free.
+ * Flows DNATed to these addresses (published ports) must not outlive them:
+ * the next container with the address would get them. (Walking the conntrack
+ * table costs ~10-20 ms, so only when there were ports; other flows of the
+ * address match nothing a new owner could not.) */
 static int release_endpoints(void *arg, struct berth_error *err)
 {
 	struct release_arg *a = arg;
+	for (size_t i = 0; a->flows && i < a->n; i++)
+		if (a->eps[i].ip)
+			(void)conntrack_forget(a->eps[i].ip);
 	int r = store_begin(a->st, err);
 	if (r < 0)
 		return r;
@@ -896,25 +904,17 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		if (pin)
 			(void)netns_remove(pin, NULL);
 	}
-	/* Flows DNATed to these addresses (published ports) must not outlive
-	 * them: the next container with the address would get them. (Walking
-	 * the conntrack table costs ~20 ms, so only when there were ports;
-	 * other flows of the address match nothing a new owner could not.) */
 	_cleanup_free_ struct port_rec *ports = NULL;
 	size_t np = 0;
 	(void)store_port_list(st, c.id, &ports, &np);
 	bool released = false;
 	for (size_t i = 0; i < n; i++)
-		if (eps[i].ip) {
-			if (np)
-				(void)conntrack_forget(eps[i].ip);
-			released = true;
-		}
+		released |= eps[i].ip != 0;
 	/* The store lets go of the ports and addresses; links, icc ports,
 	 * published ports and names of these endpoints go from the rules in
 	 * the same step (a second teardown, e.g. rm after the monitor's, has
 	 * nothing to do). */
-	struct release_arg ra = {st, c.id, eps, n};
+	struct release_arg ra = {st, c.id, eps, n, np > 0};
 	if (released)
 		(void)firewall_release(ctx, fwd, release_endpoints, &ra, NULL);
 	else

@@ -399,7 +399,7 @@ static void remember_generation(struct berth_ctx *ctx, const uint32_t *known)
 	_cleanup_free_ char *p = generation_path(ctx);
 	char buf[128], sig[64];
 	settings_sig(ctx, sig, sizeof(sig));
-	if (p && (known || nft_generation(&gen) == 0)) {
+	if (p && (known || nft_generation(-1, &gen) == 0)) {
 		int n = snprintf(buf, sizeof(buf), "%u %s\n", gen, sig);
 		(void)write_file(p, buf, (size_t)n, 0644);
 	} else if (p) {
@@ -415,7 +415,7 @@ static bool generation_is_ours(struct berth_ctx *ctx, uint32_t *now)
 	char sig[64], want[64];
 	settings_sig(ctx, want, sizeof(want));
 	return f && fscanf(f, "%u %63s", &was, sig) == 2 && !strcmp(sig, want) &&
-	       nft_generation(now) == 0 && *now == was;
+	       nft_generation(-1, now) == 0 && *now == was;
 }
 
 static void model_buf_free(struct model_buf *mb)
@@ -460,29 +460,40 @@ struct fw_delta *fw_delta_of(struct berth_ctx *ctx, const char *id)
 	return d;
 }
 
-/* (under the lock) */
-static int apply_delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
-			      struct berth_error *err)
+/* (under the lock) Add or delete d's elements alone, if the kernel has the
+ * ruleset berth left; false if the full apply must do it. keep: see
+ * fw_backend.apply_delta. */
+static bool delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool up, int *keep)
 {
 	const struct fw_backend *be;
 	uint32_t before, after;
-	int r = pick_backend(ctx, &be, err);
-	if (r >= 0 && d && !d->full && be->apply_delta && generation_is_ours(ctx, &before)) {
-		struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
-				     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
-				     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
-		/* No element: nothing changes, the file already says so. */
-		if (!m.n_icc_off_ports && !m.n_dnats && !m.n_guards)
-			return 0;
-		/* Anything unexpected (an element missing or there already, a
-		 * table gone): the full apply puts everything right. */
-		if (be->apply_delta(&m, up, NULL) == 0 && nft_generation(&after) == 0 &&
-		    after == before + 1) {
-			remember_generation(ctx, &after);
-			return 0;
-		}
-	}
-	return r < 0 ? r : firewall_sync_locked(ctx, err);
+	if (!d || d->full || pick_backend(ctx, &be, NULL) < 0 || !be->apply_delta ||
+	    !generation_is_ours(ctx, &before))
+		return false;
+	struct fw_model m = {.icc_off_ports = d->mb.ports, .n_icc_off_ports = d->mb.n_ports,
+			     .dnats = d->mb.dnats, .n_dnats = d->mb.n_dnats,
+			     .guards = d->mb.guards, .n_guards = d->mb.n_guards};
+	/* No element: nothing changes, the file already says so. */
+	if (!m.n_icc_off_ports && !m.n_dnats && !m.n_guards)
+		return true;
+	/* Anything unexpected (an element missing or there already, a table
+	 * gone): the full apply puts everything right. */
+	int k = -1;
+	bool ok = be->apply_delta(&m, up, &k, NULL) == 0 && nft_generation(k, &after) == 0 &&
+		  after == before + 1;
+	if (keep)
+		*keep = k;
+	else if (k >= 0)
+		close(k);
+	if (ok)
+		remember_generation(ctx, &after);
+	return ok;
+}
+
+static int apply_delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
+			      struct berth_error *err)
+{
+	return delta_locked(ctx, d, up, NULL) ? 0 : firewall_sync_locked(ctx, err);
 }
 
 static int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
@@ -497,11 +508,23 @@ static int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d,
 int firewall_release(struct berth_ctx *ctx, const struct fw_delta *d, fw_release_fn *release,
 		     void *arg, struct berth_error *err)
 {
-	int lock = ctx_lock(ctx);
-	int r = release(arg, err);
-	if (r >= 0)
-		r = apply_delta_locked(ctx, d, false, err);
+	int lock = ctx_lock(ctx), keep = -1, r;
+	if (delta_locked(ctx, d, false, &keep)) {
+		/* The elements went first; the release (a conntrack walk, the
+		 * store) runs while the kernel frees them. A failed release
+		 * leaves the store as it was: the full apply puts them back. */
+		r = release(arg, err);
+		if (r < 0)
+			(void)firewall_sync_locked(ctx, NULL);
+	} else {
+		/* The full apply follows the store: released first. */
+		r = release(arg, err);
+		if (r >= 0)
+			r = firewall_sync_locked(ctx, err);
+	}
 	ctx_unlock(lock);
+	if (keep >= 0)
+		close(keep); /* (see fw_backend.apply_delta) */
 	return r;
 }
 

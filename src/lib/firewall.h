@@ -95,12 +95,17 @@ struct fw_backend {
 	int (*apply)(const struct fw_model *m, struct berth_error *err);
 	/* Add (up) or delete the elements of m (ports, dnats, guards of one
 	 * container) and touch nothing else; fails if any is not as expected.
-	 * NULL: not supported (the full apply is used). */
-	int (*apply_delta)(const struct fw_model *m, bool up, struct berth_error *err);
+	 * NULL: not supported (the full apply is used). keep (may be NULL)
+	 * receives the batch's socket (or -1) for the caller to close later:
+	 * closing a netfilter socket within an RCU grace period of a commit
+	 * that deleted something waits for the kernel to free what it deleted
+	 * (10-20 ms here). */
+	int (*apply_delta)(const struct fw_model *m, bool up, int *keep, struct berth_error *err);
 };
 
-/* The nftables ruleset generation (bumped by every commit, anyone's). */
-int nft_generation(uint32_t *out);
+/* The nftables ruleset generation (bumped by every commit, anyone's), asked
+ * on netfilter socket via if it is not -1 (see fw_backend.apply_delta). */
+int nft_generation(int via, uint32_t *out);
 
 /* Anti-spoofing lives in its own nftables bridge table whatever the backend
  * (the kernel's bridge filtering is nftables either way). */

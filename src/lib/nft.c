@@ -29,6 +29,8 @@
  * BERTH_MARK, and BERTH-FORWARD accepts on the mark (`-m mark`).
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "firewall.h"
 #include "nftelem.h"
@@ -478,13 +481,22 @@ static int genid_cb(const struct nlmsghdr *h, void *data)
 	return MNL_CB_OK;
 }
 
-int nft_generation(uint32_t *out)
+int nft_generation(int via, uint32_t *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	int r = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
+	int r = 0;
+	/* (closing a duplicate of via does not release the socket) */
+	int fd = via >= 0 ? fcntl(via, F_DUPFD_CLOEXEC, 0) : -1;
+	struct mnl_socket *nl = via < 0 ? mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)
+					: fd >= 0 ? mnl_socket_fdopen(fd) : NULL;
+	if (!nl) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (via < 0)
+		r = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ? -errno : 0;
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
 	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/set.h>
@@ -214,8 +215,9 @@ static int batch_sets(struct batch *b, struct nftnl_set *sets[N_SETS], bool add)
 	return 0;
 }
 
-/* Send the batch; every answer must be a plain acknowledgement. */
-static int batch_send(const struct batch *b)
+/* Send the batch; every answer must be a plain acknowledgement. With keep,
+ * the socket stays open as *keep. */
+static int batch_send(const struct batch *b, int *keep)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!nl)
@@ -250,14 +252,18 @@ static int batch_send(const struct batch *b)
 				r = e->error;
 		}
 	}
+	if (keep)
+		*keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	mnl_socket_close(nl);
 	return r;
 }
 
-int nftelem_apply(const struct fw_model *m, bool up, struct berth_error *err)
+int nftelem_apply(const struct fw_model *m, bool up, int *keep, struct berth_error *err)
 {
 	struct nftnl_set *sets[N_SETS] = {0};
 	struct batch b = {.seq = 1};
+	if (keep)
+		*keep = -1;
 	int r = dnat_elems(sets, m);
 	if (r >= 0)
 		r = icc_elems(sets, m);
@@ -274,7 +280,7 @@ int nftelem_apply(const struct fw_model *m, bool up, struct berth_error *err)
 		at = batch_room(&b);
 		if (at) {
 			batch_add(&b, nftnl_batch_end(at, b.seq++));
-			r = batch_send(&b);
+			r = batch_send(&b, keep);
 		} else {
 			r = -ENOMEM;
 		}

@@ -19,5 +19,6 @@
 #include "firewall.h"
 
 /* Add (up) or delete m's dnats, icc ports and guards; fails (nothing
- * changed) if a set is missing or an element is not as expected. */
-int nftelem_apply(const struct fw_model *m, bool up, struct berth_error *err);
+ * changed) if a set is missing or an element is not as expected. keep: see
+ * fw_backend.apply_delta. */
+int nftelem_apply(const struct fw_model *m, bool up, int *keep, struct berth_error *err);
