@@ -490,17 +490,11 @@ static bool delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool u
 	return ok;
 }
 
-static int apply_delta_locked(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
-			      struct berth_error *err)
-{
-	return delta_locked(ctx, d, up, NULL) ? 0 : firewall_sync_locked(ctx, err);
-}
-
-static int firewall_apply_delta(struct berth_ctx *ctx, const struct fw_delta *d, bool up,
-				struct berth_error *err)
+/* d's elements come: as the delta, else by the full apply. */
+static int firewall_add(struct berth_ctx *ctx, const struct fw_delta *d, struct berth_error *err)
 {
 	int lock = ctx_lock(ctx);
-	int r = apply_delta_locked(ctx, d, up, err);
+	int r = delta_locked(ctx, d, true, NULL) ? 0 : firewall_sync_locked(ctx, err);
 	ctx_unlock(lock);
 	return r;
 }
@@ -540,7 +534,7 @@ int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *b
 		 struct berth_error *err)
 {
 	struct fw_delta *d = fw_delta_of_cni(rec, bridge);
-	int r = firewall_apply_delta(ctx, d, true, err);
+	int r = firewall_add(ctx, d, err);
 	fw_delta_free(d);
 	return r;
 }
@@ -548,7 +542,7 @@ int firewall_cni(struct berth_ctx *ctx, const struct cni_rec *rec, const char *b
 int firewall_container(struct berth_ctx *ctx, const char *id, struct berth_error *err)
 {
 	struct fw_delta *d = fw_delta_of(ctx, id);
-	int r = firewall_apply_delta(ctx, d, true, err);
+	int r = firewall_add(ctx, d, err);
 	fw_delta_free(d);
 	return r;
 }
