@@ -221,7 +221,7 @@ podman_bench() {
 # Podman's processes per running container (its conmons: podman itself exits
 # after each command), and removing them all (100 names a call, -t 0).
 podman_scale() {
-	local dat=/run/b/podman-scale.dat i j t0 t1 p v start total names
+	local dat=/run/b/podman-scale.dat i t0 t1 p v start total
 	: >"$dat"
 	start=$(us)
 	for i in $(seq "$SCALE"); do
@@ -256,11 +256,7 @@ podman_scale() {
 	md "| Podman's memory per running container, PSS of its $n conmon processes (KiB) | $(figure podman.scale.pss.kib) |"
 	say "podman: $SCALE containers, run -d ratio $(figure podman.scale.ratio), $(figure podman.scale.pss.kib) KiB PSS each"
 	t0=$(us)
-	for ((i = 1; i <= SCALE; i += 100)); do
-		names=()
-		for ((j = i; j < i + 100 && j <= SCALE; j++)); do names+=("s$j"); done
-		podman rm -f -t 0 "${names[@]}" >/dev/null
-	done
+	by_hundred podman rm -f -t 0
 	t1=$(us)
 	fig podman.scale.rm.per.ms "$(awk -v t=$((t1 - t0)) -v n="$SCALE" 'BEGIN { printf "%.1f", t / 1e3 / n }')"
 	md "| \`rm -f -t 0\` of all $SCALE, 100 names a call: per container (ms) | $(figure podman.scale.rm.per.ms) |"

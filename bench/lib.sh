@@ -239,6 +239,16 @@ scale_points() {
 	echo "$points"
 }
 
+# by_hundred CMD...: CMD s1 ... s100, CMD s101 ... s200, ... up to sSCALE.
+by_hundred() {
+	local i j names
+	for ((i = 1; i <= SCALE; i += 100)); do
+		names=()
+		for ((j = i; j < i + 100 && j <= SCALE; j++)); do names+=("s$j"); done
+		"$@" "${names[@]}" >/dev/null
+	done
+}
+
 # around DAT P: the median of the 10 times around container P (P-5 .. P+4,
 # kept inside 1..SCALE) in DAT ("container ms" lines).
 around() {

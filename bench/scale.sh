@@ -90,13 +90,7 @@ md "| \`berth ps\` with $running running (ms) | $(((t1 - t0) / 1000)) |"
 
 # Remove them all, 100 names per `rm -f`.
 t0=$(us)
-i=1
-while [ "$i" -le "$SCALE" ]; do
-	names=()
-	for j in $(seq "$i" $((i + 99 > SCALE ? SCALE : i + 99))); do names+=("s$j"); done
-	"$BERTH" rm -f "${names[@]}" >/dev/null
-	i=$((i + 100))
-done
+by_hundred "$BERTH" rm -f
 t1=$(us)
 left=$("$BERTH" ps -aq | wc -l)
 fig scale.rm.total.s "$(awk -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", t / 1e6 }')"
