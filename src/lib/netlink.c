@@ -243,6 +243,17 @@ int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu,
 	return r < 0 ? berth_err_wrap(err, r, "create bridge %s", name) : r;
 }
 
+/* One queue each way, which is what a veth uses unless told otherwise; said
+ * outright, because without it the kernel allocates one per CPU and then
+ * trims the real count to one on the registered device, and trimming waits
+ * for an RCU grace period (synchronize_net under RTNL, 0.1-1 ms, longer the
+ * busier the host). */
+static void put_one_queue(struct nlmsghdr *h)
+{
+	mnl_attr_put_u32(h, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(h, IFLA_NUM_RX_QUEUES, 1);
+}
+
 int nl_veth_add(struct nl *nl, const struct nl_veth *v, struct berth_error *err)
 {
 	NL_REQ_BUF(buf);
@@ -263,6 +274,7 @@ int nl_veth_add(struct nl *nl, const struct nl_veth *v, struct berth_error *err)
 		mnl_attr_put_u32(h, IFLA_MTU, v->mtu);
 	if (v->master > 0)
 		mnl_attr_put_u32(h, IFLA_MASTER, (uint32_t)v->master);
+	put_one_queue(h);
 
 	struct nlattr *info = mnl_attr_nest_start(h, IFLA_LINKINFO);
 	mnl_attr_put_strz(h, IFLA_INFO_KIND, "veth");
@@ -276,6 +288,7 @@ int nl_veth_add(struct nl *nl, const struct nl_veth *v, struct berth_error *err)
 		mnl_attr_put_u32(h, IFLA_MTU, v->mtu);
 	if (v->peer_mac)
 		mnl_attr_put(h, IFLA_ADDRESS, 6, v->peer_mac);
+	put_one_queue(h);
 	mnl_attr_nest_end(h, peer);
 	mnl_attr_nest_end(h, data);
 	mnl_attr_nest_end(h, info);
