@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@ int berth_ctx_new(struct berth_ctx **out, const struct berth_ctx_opts *opts,
 	struct berth_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return berth_err(err, -ENOMEM, "context");
+	ctx->nf_linger = -1;
 	ctx->root = pick(opts->root, "BERTH_ROOT", "/var/lib/berth");
 	ctx->run_root = pick(opts->run_root, "BERTH_RUN_ROOT", "/run/berth");
 	ctx->config_path = pick(opts->config_path, "BERTH_CONFIG", "/etc/berth/daemon.json");
@@ -52,6 +54,7 @@ struct berth_ctx *berth_ctx_free(struct berth_ctx *ctx)
 		return NULL;
 	ctx->store = store_close(ctx->store);
 	ctx->nl = nl_close(ctx->nl);
+	ctx_linger(ctx, -1);
 	free(ctx->root);
 	free(ctx->run_root);
 	free(ctx->config_path);
@@ -70,6 +73,28 @@ void ctx_release_handles(struct berth_ctx *ctx)
 {
 	ctx->store = store_close(ctx->store);
 	ctx->nl = nl_close(ctx->nl);
+	ctx_linger(ctx, -1);
+}
+
+void ctx_linger(struct berth_ctx *ctx, int fd)
+{
+	if (ctx->nf_linger >= 0)
+		close(ctx->nf_linger);
+	ctx->nf_linger = fd;
+}
+
+void ctx_linger_exit(struct berth_ctx *ctx, int status)
+{
+	int fd = ctx->nf_linger;
+	if (fd > 0 && fork() == 0) {
+		/* Only the socket: nothing else of ours outlives us here. */
+		(void)prctl(PR_SET_NAME, "berth-linger");
+		(void)close_range(0, (unsigned)fd - 1, 0);
+		(void)close_range((unsigned)fd + 1, ~0u, 0);
+		close(fd);
+		_exit(0);
+	}
+	_exit(status);
 }
 
 int ctx_store(struct berth_ctx *ctx, struct store **out, struct berth_error *err)

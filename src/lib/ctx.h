@@ -15,12 +15,25 @@ struct berth_ctx {
 	struct berth_config cfg;
 	struct store *store; /* lazily opened: ctx_store() */
 	struct nl *nl;       /* host namespace rtnetlink: ctx_nl() */
+	int nf_linger;       /* a netfilter socket left open: ctx_linger() */
 };
 
 int ctx_store(struct berth_ctx *ctx, struct store **out, struct berth_error *err);
 int ctx_nl(struct berth_ctx *ctx, struct nl **out, struct berth_error *err);
-/* Drop the handles that must not cross a fork (SQLite, netlink). */
+/* Drop the handles that must not cross a fork (SQLite, netlink, a lingering
+ * netfilter socket). */
 void ctx_release_handles(struct berth_ctx *ctx);
+
+/* Keep fd, a netfilter socket that a commit deleting something went over,
+ * open until the context goes (or ctx_linger_exit): closing it within an RCU
+ * grace period of that commit waits for the kernel to free what was deleted
+ * (10-20 ms here), and nothing needs that wait. A socket kept before is
+ * closed now. */
+void ctx_linger(struct berth_ctx *ctx, int fd);
+/* _exit(status), leaving the close of a lingering socket, and its wait, to
+ * a child of ours that the caller does not wait for: whoever waits for this
+ * process (rm -f waits for the container's monitor) is not held up. */
+__attribute__((noreturn)) void ctx_linger_exit(struct berth_ctx *ctx, int status);
 
 /* Paths: "<run_root>/containers/<id>[/<leaf>]" and "<root>/containers/<id>[/<leaf>]". */
 char *ctx_run_path(struct berth_ctx *ctx, const char *id, const char *leaf);

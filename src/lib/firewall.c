@@ -518,7 +518,7 @@ int firewall_release(struct berth_ctx *ctx, const struct fw_delta *d, fw_release
 	}
 	ctx_unlock(lock);
 	if (keep >= 0)
-		close(keep); /* (see fw_backend.apply_delta) */
+		ctx_linger(ctx, keep); /* (see fw_backend.apply_delta) */
 	return r;
 }
 

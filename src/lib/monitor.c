@@ -232,7 +232,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		close(hold);
 	container_finished(ctx, id, wstatus);
 	restart_if_wanted(ctx, id);
-	_exit(0);
+	ctx_linger_exit(ctx, 0);
 fail:
 	(void)container_teardown(ctx, id, NULL);
 	out.code = err.code ? err.code : -EIO;
