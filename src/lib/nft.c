@@ -275,6 +275,12 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		 * the commonest traffic takes one lookup (icc is the bridge
 		 * table's; published ports are marked by dnatmark) */
 		"add rule inet berth forward iifname . oifname @same accept\n"
+		/* a flow's later packets: its first passed the rules below (a
+		 * drop there leaves no conntrack entry), so they take one test
+		 * instead of a lookup per rule (replies into a bridge are marked
+		 * for BERTH-FORWARD, as the rule below marks them) */
+		"add rule inet berth forward ct state established,related oifname @bridges meta mark set meta mark | " BERTH_MARK " accept\n"
+		"add rule inet berth forward ct state established,related accept\n"
 		/* published ports are reachable from everywhere, other bridges too */
 		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
 		/* isolation: one berth bridge never reaches another */
@@ -282,7 +288,6 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		/* internal networks: nothing in or out but their own bridge */
 		"add rule inet berth forward iifname @internal iifname . oifname != @same drop\n"
 		"add rule inet berth forward oifname @internal iifname . oifname != @same drop\n"
-		"add rule inet berth forward oifname @bridges ct state established,related meta mark set meta mark | " BERTH_MARK " accept\n"
 		"add rule inet berth forward iifname @bridges accept\n"
 		/* berth-cni networks are routed: pods on other nodes reach pods */
 		"add rule inet berth forward oifname @routed accept\n"
