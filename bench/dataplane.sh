@@ -10,9 +10,9 @@ set -eu
 PART=dataplane
 . "$(dirname "$0")/lib.sh"
 sandbox "$@"
-SECS=${IPERF_SECS:-5}
-CSECS=${CONN_SECS:-3}
-ROUNDS=${ROUNDS:-5}
+SECS=${IPERF_SECS:-3}
+CSECS=${CONN_SECS:-2}
+ROUNDS=${ROUNDS:-9}
 
 bare_reference
 

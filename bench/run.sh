@@ -9,8 +9,8 @@
 #   sudo SCALE=100 RUNS=10 ROUNDS=1 bench/run.sh  # quick (~3 min)
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
-# 1023, the ports of one Linux bridge), IPERF_SECS (5), CONN_SECS (3), ROUNDS
-# (data-plane rounds, 5), BUILD (build directory, build-bench), OUT (results
+# 1023, the ports of one Linux bridge), IPERF_SECS (3), CONN_SECS (2), ROUNDS
+# (data-plane rounds, 9), BUILD (build directory, build-bench), OUT (results
 # directory), CNI_DIR (/usr/lib/cni).
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export RUNS=${RUNS:-50} SCALE=${SCALE:-1000}
-export IPERF_SECS=${IPERF_SECS:-5} CONN_SECS=${CONN_SECS:-3} ROUNDS=${ROUNDS:-5}
+export IPERF_SECS=${IPERF_SECS:-3} CONN_SECS=${CONN_SECS:-2} ROUNDS=${ROUNDS:-9}
 
 # --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages; the
 # same installer, which keeps a package from starting its service here) ---
