@@ -277,8 +277,8 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		"add rule inet berth forward iifname . oifname @same accept\n"
 		/* a flow's later packets: its first passed the rules below (a
 		 * drop there leaves no conntrack entry), so they take one test
-		 * instead of a lookup per rule (replies into a bridge are marked
-		 * for BERTH-FORWARD, as the rule below marks them) */
+		 * instead of a lookup per rule; replies into a bridge get the
+		 * mark BERTH-FORWARD accepts on */
 		"add rule inet berth forward ct state established,related oifname @bridges meta mark set meta mark | " BERTH_MARK " accept\n"
 		"add rule inet berth forward ct state established,related accept\n"
 		/* published ports are reachable from everywhere, other bridges too */
