@@ -280,6 +280,9 @@ int network_plug(struct berth_ctx *ctx, const struct net_rec *n, const struct pl
 					  .peer_netns_fd = netns_fd, .mtu = n->mtu,
 					  .peer_mac = p->mac, .master = br.ifindex},
 			err);
+	if (r == -EXFULL) /* (BR_MAX_PORTS: port numbers are 10 bits, 0 unused) */
+		return berth_errmsg(err, r, "bridge %s has 1023 ports, the most a Linux bridge takes: "
+				    "no room for another container", n->bridge);
 	if (r < 0)
 		return r;
 	int port = r;

@@ -3,7 +3,8 @@
 # Nothing leaks: after containers of every mode come and go (stopped, restarted,
 # killed from outside, removed with --rm, started in parallel) the host is exactly as
 # after the first container was removed: no veth, netns, mount, run/state directory,
-# monitor (or its berth-linger) process or rule remains.
+# monitor (or its berth-linger) process or rule remains. A run on a full bridge (1023
+# ports, the kernel's most) fails with an error that says so, and leaves nothing.
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 
@@ -117,6 +118,35 @@ done
 for i in 1 2 3 4 5 6; do
 	wait "${pids[$((i - 1))]}" || fail "parallel rm p$i failed: $(cat "$E2E_TMP/p$i.out")"
 done
+
+log "a full bridge (1023 ports, the kernel's most): run fails, names the bridge, leaves nothing"
+# The other ends of the fillers live in a namespace of their own: deleting it takes
+# them all in one step.
+ip netns add fill || fail "ip netns add fill"
+nports=$(ip -o link show master berth0 | grep -c .)
+for i in $(seq 1 $((1023 - nports))); do
+	echo "link add fill$i master berth0 type veth peer name f$i netns fill"
+done >"$E2E_TMP/fill.batch"
+ip -batch "$E2E_TMP/fill.batch" || fail "filling berth0 with veths"
+assert_eq 1023 "$(ip -o link show master berth0 | grep -c .)" "ports on the filled bridge"
+host_snapshot "$E2E_TMP/full-before"
+ps_before=$(berth ps -aq)
+capture_split berth run -d --name nomore -- busybox sleep 100
+assert_eq 125 "$RC" "run on a full bridge"
+assert_match "$ERR" "bridge berth0 has 1023 ports, the most a Linux bridge takes" "the error names the bridge and the limit"
+capture berth run -d --name nomore -p 8097:80 -- busybox sleep 100
+assert_eq 125 "$RC" "run -p on a full bridge"
+host_snapshot "$E2E_TMP/full-after"
+assert_snapshot_eq "$E2E_TMP/full-before" "$E2E_TMP/full-after"
+assert_eq "$ps_before" "$(berth ps -aq)" "containers after the failed runs"
+ip link del fill1 || fail "ip link del fill1"
+assert_ok berth run -d --name nomore -p 8097:80 -- busybox sleep 100
+wait_running nomore
+assert_ok berth exec b1 busybox ping -c1 -W2 "$(inspect_f nomore '{{.NetworkSettings.IPAddress}}')"
+assert_ok berth rm -f nomore
+ip netns del fill
+wait_until 20 sh -c '[ "$(ip -o link show master berth0 | grep -c .)" = 1 ]' ||
+	fail "the fillers stay: $(ip -o link show master berth0 | grep -c .) ports"
 
 log "remove everything: the host is as after the first rm"
 # shellcheck disable=SC2046
