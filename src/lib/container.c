@@ -926,6 +926,12 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 	return rc;
 }
 
+void container_abandon(struct berth_ctx *ctx, const char *id)
+{
+	(void)container_teardown(ctx, id, NULL);
+	cgroup_remove(id);
+}
+
 void launch_free(struct launch *l)
 {
 	free(l->run_dir);
@@ -1138,7 +1144,7 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 	return 0;
 fail:
 	link_peers_free(peers, n_peers);
-	(void)container_teardown(ctx, c->id, NULL);
+	container_abandon(ctx, c->id);
 	launch_free(l);
 	return r;
 }
@@ -1299,7 +1305,7 @@ int container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *
 	char **av = strv_from_json(json_object_get(c.config, "argv"), 0);
 	ctr_rec_clear(&c);
 	if (!av) {
-		(void)container_teardown(ctx, id, NULL);
+		container_abandon(ctx, id);
 		launch_free(&l);
 		return berth_err(err, -ENOMEM, "start");
 	}

@@ -41,6 +41,9 @@ int container_prepare(struct berth_ctx *ctx, struct ctr_rec *c, struct launch *l
 		      struct berth_error *err);
 /* Undo the kernel side: veths, netns, name; release addresses in the store. */
 int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error *err);
+/* A start that failed, nothing of it running: container_teardown, and the
+ * cgroup container_prepare made goes too. */
+void container_abandon(struct berth_ctx *ctx, const char *id);
 /* Name a container's own network namespace for `ip netns`: NAME ->
  * /proc/PID/ns/net, which lives exactly as long as the container. */
 int container_netns_name(struct berth_ctx *ctx, const struct ctr_rec *c, pid_t pid,

@@ -34,14 +34,14 @@ static int open_log(const struct launch *l, struct berth_error *err)
 	return fd;
 }
 
-/* Start the prepared container and record it; on failure the network is
- * released again. Returns the pid, with *pidfd set. */
+/* Start the prepared container and record it; on failure what was prepared
+ * goes again. Returns the pid, with *pidfd set. */
 static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int *pidfd,
 		    int *master, bool *exec_failed, struct berth_error *err)
 {
 	pid_t pid = spawn_process(&l->spawn, pidfd, master, exec_failed, err);
 	if (pid < 0) {
-		(void)container_teardown(ctx, id, NULL);
+		container_abandon(ctx, id);
 		return pid;
 	}
 	int r = container_mark_running(ctx, id, pid, getpid(), err);
@@ -54,7 +54,7 @@ static pid_t launch(struct berth_ctx *ctx, const char *id, struct launch *l, int
 		siginfo_t si;
 		(void)waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED);
 		close(*pidfd);
-		(void)container_teardown(ctx, id, NULL);
+		container_abandon(ctx, id);
 		return r;
 	}
 	return pid;
@@ -120,7 +120,7 @@ fail_early:
 		if (errp[i] >= 0)
 			close(errp[i]);
 	}
-	(void)container_teardown(ctx, id, NULL);
+	container_abandon(ctx, id);
 	return err ? err->code : -EIO;
 }
 
@@ -234,7 +234,7 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	restart_if_wanted(ctx, id);
 	ctx_linger_exit(ctx, 0);
 fail:
-	(void)container_teardown(ctx, id, NULL);
+	container_abandon(ctx, id);
 	out.code = err.code ? err.code : -EIO;
 	out.exec_failed = exec_failed;
 	snprintf(out.msg, sizeof(out.msg), "%s", err.msg);
@@ -256,7 +256,7 @@ int monitor_start_detached(struct berth_ctx *ctx, const char *id, struct launch 
 		int r = berth_err(err, negerrno(), "fork");
 		close(p[0]);
 		close(p[1]);
-		(void)container_teardown(ctx, id, NULL);
+		container_abandon(ctx, id);
 		return r;
 	}
 	if (pid == 0) {

@@ -162,6 +162,18 @@ for args in "--memory 1k" "--memory 16m --memory-swap 8m" "--memory-swap 32m" "-
 done
 assert_eq "lim" "$(berth ps -a --format '{{.Names}}')" "containers left by bad limits"
 
+log "a start that fails leaves no cgroup (a program that does not exist)"
+assert_ok berth create --name noexec --memory 16m --pids-limit 10 -- /no/such/program
+noexec_id=$OUT
+for how in "" -a; do
+	# shellcheck disable=SC2086
+	capture_split berth start $how noexec
+	assert_eq 1 "$RC" "start $how of a missing program"
+	assert_contains "$ERR" "/no/such/program" "start $how: the message names the program"
+	assert_cg_gone "$noexec_id"
+done
+assert_ok berth rm noexec
+
 log "rm removes the cgroups; --rm too"
 assert_ok berth rm -f lim
 assert_cg_gone "$lim_id"
