@@ -386,24 +386,50 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 
 int cmd_start(struct cli *cli, int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'},
+		{"help", no_argument, NULL, OPT_HELP}, {0}};
 	struct berth_ctx *ctx;
-	int rc = 0;
-	if (argc == 2 && !strcmp(argv[1], "--help")) {
-		puts("Usage:  berth start CONTAINER [CONTAINER...]\n\nStart one or more stopped containers");
-		return 0;
+	bool attach = false;
+	int c, rc = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+ai", lo, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+		case 'i': /* (stdin is relayed when the container was created with -i) */
+			attach = true;
+			break;
+		case OPT_HELP:
+			puts("Usage:  berth start [-a] [-i] CONTAINER [CONTAINER...]\n\n"
+			     "Start one or more stopped containers\n\n"
+			     "Options:\n"
+			     "  -a, --attach        Attach STDOUT/STDERR and forward signals; exit with the\n"
+			     "                      container's status\n"
+			     "  -i, --interactive   Attach container's STDIN (as -a; stdin is relayed when\n"
+			     "                      the container was created with -i)");
+			return 0;
+		default:
+			return cli_usage_error("start", "unknown flag: %s", argv[optind - 1]);
+		}
 	}
-	if (argc < 2)
+	if (optind >= argc)
 		return cli_usage_error("start", "\"berth start\" requires at least 1 argument.");
+	if (attach && argc - optind > 1) {
+		fputs("Error: you cannot start and attach multiple containers at once\n", stderr);
+		return 1;
+	}
 	if (cli_ctx(cli, &ctx) < 0)
 		return 1;
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		struct berth_error err = {0};
-		struct berth_start st = {0};
+		struct berth_start st = {.attach = attach};
 		if (berth_container_start(ctx, argv[i], &st, &err) < 0) {
 			cli_error("Error", &err);
 			rc = 1;
 			continue;
 		}
+		if (attach)
+			return st.exit_status;
 		printf("%s\n", argv[i]);
 	}
 	return rc;

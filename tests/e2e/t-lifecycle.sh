@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A detached container through its life: run -d, ps, inspect (JSON and -f), the netns
 # name for iproute2, logs, exec, rm refusing a running container, stop, ps -a, start
-# (network back), kill, rm -f; and nothing of it left on the host.
+# (network back), kill, rm -f; start -a/-i of a created one; and nothing of it left on
+# the host.
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 
@@ -154,6 +155,24 @@ assert_eq "" "$(berth ps -aq)" "ps -a after rm -f"
 assert_no_trace "$id2" "$veth3" life2
 assert_fails berth rm life2
 assert_contains "$OUT" "No such container" "rm of a removed container"
+
+log "start -a: the output on stdout and stderr, the container's exit status; -i relays stdin"
+assert_ok berth create --name att -- busybox sh -c 'echo out; echo err >&2; exit 3'
+capture_split berth start -a att
+assert_eq 3 "$RC" "start -a exits with the container's status"
+assert_eq out "$OUT" "start -a: stdout"
+assert_eq err "$ERR" "start -a: stderr"
+assert_match "$(inspect_f att '{{.State.Status}} {{.State.ExitCode}}')" '^exited 3$' "state after start -a"
+capture_split berth start -a att att
+assert_eq 1 "$RC" "start -a of two containers"
+assert_contains "$ERR" "you cannot start and attach multiple containers at once" "start -a of two: message"
+capture berth start -x att
+assert_eq 125 "$RC" "start with an unknown flag"
+assert_contains "$OUT" "unknown flag: -x" "start -x: message"
+assert_ok berth create -i --name cat -- busybox cat
+OUT=$(echo again | "$BERTH" start -ai cat)
+assert_eq "0 again" "$? $OUT" "start -ai: stdin relayed, status 0"
+assert_ok berth rm att cat
 
 log "lookup: by full id, id prefix, name; an ambiguous prefix; a name's prefix is no name"
 ids=()
