@@ -10,8 +10,8 @@
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
 # 1023, the ports of one Linux bridge), IPERF_SECS (3), CONN_SECS (2), ROUNDS
-# (data-plane rounds, 9), BUILD (build directory, build-bench), OUT (results
-# directory), CNI_DIR (/usr/lib/cni).
+# (data-plane rounds, 9), SETTLE (seconds of rest before each part, 5), BUILD
+# (build directory, build-bench), OUT (results directory), CNI_DIR (/usr/lib/cni).
 set -eu
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -20,6 +20,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export RUNS=${RUNS:-50} SCALE=${SCALE:-1000}
 export IPERF_SECS=${IPERF_SECS:-3} CONN_SECS=${CONN_SECS:-2} ROUNDS=${ROUNDS:-9}
+SETTLE=${SETTLE:-5}
 
 # --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages; the
 # same installer, which keeps a package from starting its service here) ---
@@ -43,6 +44,10 @@ part() {
 	local name=$1
 	shift
 	local t0=$SECONDS
+	# The kernel tears the last part's network namespaces down in the
+	# background (under RTNL, with an rcu_barrier each); starts made right
+	# after 50 removals took 1-1.5 ms more for the first five or so.
+	sleep "$SETTLE"
 	loads="$loads $name${1:+ $1} $(cut -d' ' -f1 /proc/loadavg),"
 	if ! bash "bench/$name.sh" "$@" 2> >(tee -a "$log" >&2); then
 		echo "bench: $name $* failed (see $log)" | tee -a "$log" >&2
@@ -116,7 +121,7 @@ dirty=""
 	echo "| date | $(date -R) |"
 	echo "| berth | $commit$dirty, built in $BUILD (buildtype $buildtype) |"
 	echo "| load average (1 min) as each part began |${loads%,} |"
-	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
+	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS SETTLE=$SETTLE; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
 	echo ""
 	echo "Figures from a shared machine (other work was running), so take the spread into"
 	echo "account; nothing here is asserted. Each part ran in its own throwaway namespaces."
