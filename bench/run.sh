@@ -40,6 +40,20 @@ start=$(date +%s)
 loads=""
 echo "bench: RUNS=$RUNS SCALE=$SCALE; results in $OUT" >&2
 
+# CPU time (ms) of the kernel's DAMON threads (kdamond.N). Some VMs run one to
+# page cold memory out (this one: a physical-address pageout scheme, sampling
+# every 0.5 s, aggregating every 5 s); its walks of the pages' reverse maps grow
+# with the processes that share them, a monitor and a container per container,
+# and on 2 CPUs its bursts show up as slow starts.
+kdamond_ms() {
+	local t=0 p
+	for p in $(pgrep '^kdamond' || true); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo $((t * 1000 / $(getconf CLK_TCK)))
+}
+damon=""
+
 part() {
 	local name=$1
 	shift
@@ -49,10 +63,13 @@ part() {
 	# after 50 removals took 1-1.5 ms more for the first five or so.
 	sleep "$SETTLE"
 	loads="$loads $name${1:+ $1} $(cut -d' ' -f1 /proc/loadavg),"
+	local d0
+	d0=$(kdamond_ms)
 	if ! bash "bench/$name.sh" "$@" 2> >(tee -a "$log" >&2); then
 		echo "bench: $name $* failed (see $log)" | tee -a "$log" >&2
 		printf '\n**%s %s failed** (see run.log)\n\n' "$name" "$*" >>"$OUT/${name}.md"
 	fi
+	damon="$damon $name${1:+ $1} $(($(kdamond_ms) - d0)),"
 	echo "bench: $name $* took $((SECONDS - t0)) s" | tee -a "$log" >&2
 }
 part latency
@@ -121,6 +138,9 @@ dirty=""
 	echo "| date | $(date -R) |"
 	echo "| berth | $commit$dirty, built in $BUILD (buildtype $buildtype) |"
 	echo "| load average (1 min) as each part began |${loads%,} |"
+	if [ -n "$(pgrep '^kdamond' || true)" ]; then
+		echo "| CPU time of the kernel's DAMON threads (kdamond) during each part, ms |${damon%,} |"
+	fi
 	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS SETTLE=$SETTLE; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
 	echo ""
 	echo "Figures from a shared machine (other work was running), so take the spread into"
