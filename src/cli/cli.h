@@ -34,6 +34,7 @@ int cmd_port(struct cli *cli, int argc, char **argv);
 int cmd_p2p(struct cli *cli, int argc, char **argv);
 int cmd_stats(struct cli *cli, int argc, char **argv);
 int cmd_system(struct cli *cli, int argc, char **argv);
+int cmd_monitor_exit(struct cli *cli, int argc, char **argv);
 
 /* Render a Go template over a JSON value and print it with a newline. */
 int cli_print_template(const char *tmpl, json_t *v);

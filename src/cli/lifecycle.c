@@ -142,3 +142,17 @@ int cmd_rm(struct cli *cli, int argc, char **argv)
 		    "Remove one or more containers (-f: kill a running one first)\n",
 		    rm_opt, rm_act, &force);
 }
+
+/* berth _monitor-exit ID WSTATUS: what berth-monitor execs once the container
+ * it watched has ended (not a user's command: not in --help). */
+int cmd_monitor_exit(struct cli *cli, int argc, char **argv)
+{
+	struct berth_ctx *ctx;
+	char *end = NULL;
+	long ws = argc == 3 ? strtol(argv[2], &end, 10) : -1;
+	if (argc != 3 || *end || ws < 0 || ws > 0xffff)
+		return cli_usage_error("_monitor-exit", "\"berth _monitor-exit\" is berth-monitor's: ID WSTATUS");
+	if (cli_ctx(cli, &ctx) < 0)
+		return 1;
+	berth_monitor_exited(ctx, argv[1], (int)ws);
+}

@@ -118,6 +118,12 @@ int berth_container_logs(struct berth_ctx *ctx, const char *ref, int out_fd, int
 /* Re-read daemon.json and make the kernel match the store (bridges, rules). */
 int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
 
+/* For berth-monitor, once the container ID it watched ended with wait
+ * status WSTATUS: record the exit, release the container's network, apply
+ * its restart policy (a new monitor), and end this process. */
+__attribute__((noreturn)) void berth_monitor_exited(struct berth_ctx *ctx, const char *id,
+						    int wstatus);
+
 /* Repair what a killed command, a dead monitor or a reboot left: containers
  * recorded as running whose monitor is gone are ended and recorded as
  * exited; containers that do not run hold no address, port, namespace or

@@ -4,11 +4,16 @@
  * records it as running, relays its output to the log (and, in the
  * foreground, to the terminal), waits for it, then records the exit status
  * and releases its network. In the foreground the caller is the monitor;
- * with -d it is a small detached process (no daemon: one per container).
+ * with -d it is a small detached process (no daemon: one per container):
+ * a fork of berth that starts the container, then execs berth-monitor
+ * (src/cli/monitor.c), which maps libc alone while the container runs and
+ * execs berth again when it ends (berth_monitor_exited).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -160,6 +165,51 @@ static void restart_if_wanted(struct berth_ctx *ctx, const char *id)
 	(void)container_start(ctx, id, &s, NULL);
 }
 
+void berth_monitor_exited(struct berth_ctx *ctx, const char *id, int wstatus)
+{
+	(void)prctl(PR_SET_NAME, "berth-monitor");
+	container_finished(ctx, id, wstatus);
+	restart_if_wanted(ctx, id);
+	ctx_linger_exit(ctx, 0);
+}
+
+/* Become berth-monitor, the program next to this one's binary, for the
+ * container's lifetime: a copy of berth keeps SQLite, nftables, jansson and
+ * their page tables mapped in every monitor (and the kernel's page reclaim
+ * walks every mapping of a shared page). It gets the container (a child
+ * stays ours across exec), its pidfd, output and log, and berth's binary and
+ * state paths, for the work at the exit. Returns only if the exec failed:
+ * this process stays the monitor then. */
+static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const struct relay *rl,
+		      int hold)
+{
+	char self[PATH_MAX], lean[PATH_MAX + 16], num[6][16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	const char *slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	snprintf(lean, sizeof(lean), "%.*s/berth-monitor", (int)(slash - self), self);
+	const int fds[] = {rl->pidfd, rl->log_fd, rl->out_from, rl->err_from, hold};
+	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
+	/* Only these cross: not what our caller left open for us, either. */
+	(void)close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		snprintf(num[i + 1], sizeof(num[i + 1]), "%d", fds[i]);
+		if (fds[i] >= 0)
+			(void)fcntl(fds[i], F_SETFD, 0);
+	}
+	/* (what --root, --run-root and --config said, for that berth) */
+	(void)setenv("BERTH_ROOT", ctx->root, 1);
+	(void)setenv("BERTH_RUN_ROOT", ctx->run_root, 1);
+	(void)setenv("BERTH_CONFIG", ctx->config_path, 1);
+	(void)setenv("BERTH_NETNS_DIR", ctx->netns_dir, 1);
+	char *argv[] = {lean, self, (char *)id, num[0], num[1], num[2], num[3], num[4], num[5], NULL};
+	execv(lean, argv);
+}
+
 static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const char *id,
 						   struct launch *l, int rep)
 {
@@ -216,23 +266,20 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		close(l->netns_fd);
 		l->netns_fd = -1;
 	}
-	/* The CLI's heap came along with the fork, and starting took the
-	 * store, netlink and nftables: give it all back, so a monitor costs
-	 * well under a MiB for the container's lifetime. */
-	ctx_release_handles(ctx);
-	(void)malloc_trim(0);
 	struct relay rl = {
 		.pid = pid, .pidfd = pidfd, .in_from = -1, .in_to = -1,
 		.out_from = l->tty ? master : pout[0], .out_to = -1, .err_from = errp[0], .err_to = -1,
 		.log_fd = log_fd, .raw_tty = -1, .winch_to = -1,
 	};
+	ctx_release_handles(ctx);
+	exec_lean(ctx, id, pid, &rl, hold);
+	/* Still berth: the CLI's heap came along with the fork, give it back. */
+	(void)malloc_trim(0);
 	int wstatus = 0;
 	(void)relay_run(&rl, &wstatus, NULL);
 	if (hold >= 0)
 		close(hold);
-	container_finished(ctx, id, wstatus);
-	restart_if_wanted(ctx, id);
-	ctx_linger_exit(ctx, 0);
+	berth_monitor_exited(ctx, id, wstatus);
 fail:
 	container_abandon(ctx, id);
 	out.code = err.code ? err.code : -EIO;

@@ -82,6 +82,22 @@ void relay_use_pty(struct relay *r, int master, bool interactive)
 	}
 }
 
+int relay_wait(int pidfd, int *wstatus)
+{
+	siginfo_t info = {0};
+	int r;
+	do
+		r = waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return negerrno();
+	if (info.si_code == CLD_EXITED)
+		*wstatus = W_EXITCODE(info.si_status, 0);
+	else
+		*wstatus = info.si_status & 0x7f; /* killed by a signal */
+	return 0;
+}
+
 int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 {
 	static const int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -147,14 +163,9 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 		if (pf[1].revents)
 			exited = true;
 	}
-	siginfo_t info = {0};
-	int rc = 0;
-	if (waitid(P_PIDFD, (id_t)r->pidfd, &info, WEXITED) < 0)
-		rc = berth_err(err, negerrno(), "wait for pid %d", r->pid);
-	else if (info.si_code == CLD_EXITED)
-		*wstatus = W_EXITCODE(info.si_status, 0);
-	else
-		*wstatus = info.si_status & 0x7f; /* killed by a signal */
+	int rc = relay_wait(r->pidfd, wstatus);
+	if (rc < 0)
+		berth_err(err, rc, "wait for pid %d", r->pid);
 	if (raw)
 		(void)tcsetattr(r->raw_tty, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);

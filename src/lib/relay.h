@@ -32,5 +32,8 @@ void relay_use_pty(struct relay *r, int master, bool interactive);
  * its wait status. */
 int relay_run(const struct relay *r, int *wstatus, struct berth_error *err);
 
+/* Wait for the child behind pidfd to end: *wstatus is its wait status. */
+int relay_wait(int pidfd, int *wstatus);
+
 /* Copy a log written by relay_run to out_fd / err_fd, stream by stream. */
 int relay_log_demux(int log_fd, int out_fd, int err_fd);

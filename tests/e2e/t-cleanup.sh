@@ -97,6 +97,45 @@ wait_until 5 sh -c "! kill -0 $opid" || fail "the container process survived rm 
 assert_no_trace "$oid" "" orphan
 assert_eq 1 "$(host_veths | grep -c .)" "veths after the orphan's rm"
 
+# monitor_of NAME: the pid of the container's parent, its monitor.
+monitor_of() { awk '/^PPid:/ {print $2}' "/proc/$(container_pid "$1")/status"; }
+
+log "a running container's monitor is berth-monitor: no library of berth's, no fd of its caller's"
+exec 7>"$E2E_TMP/held"
+assert_ok berth run -d --name lean -- busybox sh -c 'echo lean-out; echo lean-err >&2; exec busybox sleep 100'
+exec 7>&-
+wait_running lean
+mpid=$(monitor_of lean)
+assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$mpid/exe")" "the monitor's program"
+assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the monitor's name"
+grep -E 'sqlite|nftables|jansson|mnl' "/proc/$mpid/maps" && fail "berth-monitor maps berth's libraries"
+ls -l "/proc/$mpid/fd" | grep -F "$E2E_TMP/held" && fail "the monitor holds an fd its caller left open"
+# stdio (/dev/null), its signalfd, the container's pidfd, the log, stdout and stderr
+assert_eq 8 "$(ls "/proc/$mpid/fd" | wc -l)" "the monitor's fds: $(ls -l "/proc/$mpid/fd")"
+capture_split berth logs lean
+assert_eq "0 lean-out lean-err" "$RC $OUT $ERR" "the log, through berth-monitor: exit, stdout, stderr"
+assert_ok berth stop -t 1 lean
+assert_eq 137 "$(inspect_f lean '{{.State.ExitCode}}')" "the exit berth-monitor saw, recorded by berth"
+kill -0 "$mpid" 2>/dev/null && fail "the monitor outlived its container's stop"
+assert_ok berth start lean
+wait_running lean
+assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$(monitor_of lean)/exe")" "the monitor after start"
+assert_ok berth rm -f lean
+assert_eq 1 "$(host_veths | grep -c .)" "veths after lean's rm"
+
+log "without berth-monitor next to berth, berth itself stays the monitor"
+mkdir "$E2E_TMP/alone"
+cp "$BERTH" "$E2E_TMP/alone/berth"
+assert_ok "$E2E_TMP/alone/berth" run -d --name fat -- busybox sleep 100
+wait_running fat
+mpid=$(monitor_of fat)
+assert_eq "$E2E_TMP/alone/berth" "$(readlink "/proc/$mpid/exe")" "the monitor's program"
+assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the monitor's name"
+assert_ok berth stop -t 1 fat
+assert_eq 137 "$(inspect_f fat '{{.State.ExitCode}}')" "the exit the fallback monitor recorded"
+assert_ok berth rm fat
+assert_eq 1 "$(host_veths | grep -c .)" "veths after fat's rm"
+
 log "many containers in parallel"
 pids=()
 for i in 1 2 3 4 5 6; do
