@@ -217,14 +217,18 @@ podman_bench() {
 
 # podman_scale: part 2's figures for Podman: SCALE containers started one
 # after another on its default network and left running, the median of the 10
-# runs around container 10, 100, ..., their ratio, the total, the memory of
-# Podman's processes per running container (its conmons: podman itself exits
-# after each command), and removing them all (100 names a call, -t 0).
+# runs around container 10, 100, ..., the same starts probed (lib.sh), their
+# ratios, the total, the memory of Podman's processes per running container
+# (its conmons: podman itself exits after each command), and removing them all
+# (100 names a call, -t 0).
 podman_scale() {
-	local dat=/run/b/podman-scale.dat i t0 t1 p v start total
+	local dat=/run/b/podman-scale.dat pdat=/run/b/podman-probe.dat i t0 t1 p v start total points
 	: >"$dat"
+	: >"$pdat"
+	points=$(scale_points)
 	start=$(us)
 	for i in $(seq "$SCALE"); do
+		case " $points " in *" $i "*) probe "$pdat" "$i" "podman rm -f -t 0" podman run -d --name probe "$IMG" sleep 3600 ;; esac
 		t0=$(us)
 		podman run -d --name "s$i" "$IMG" sleep 3600 >/dev/null || return 1
 		t1=$(us)
@@ -238,13 +242,15 @@ podman_scale() {
 	md ""
 	md "| figure | value |"
 	md "|---|---:|"
-	for p in $(scale_points); do
+	for p in $points; do
 		v=$(around "$dat" "$p")
 		fig "podman.scale.at.$p" "$v"
-		md "| \`run -d\` of container $p (ms) | $v |"
+		fig "podman.scale.probe.$p" "$(probed "$pdat" "$p")"
+		md "| \`run -d\` of container $p (ms): in the ramp / probed | $v / $(figure "podman.scale.probe.$p") |"
 	done
 	fig podman.scale.ratio "$(ratio "$(figure "podman.scale.at.$SCALE")" "$(figure podman.scale.at.10)")"
-	md "| container $SCALE / container 10 | $(figure podman.scale.ratio) |"
+	fig podman.scale.probe.ratio "$(ratio "$(figure "podman.scale.probe.$SCALE")" "$(figure podman.scale.probe.10)")"
+	md "| container $SCALE / container 10: in the ramp / probed | $(figure podman.scale.ratio) / $(figure podman.scale.probe.ratio) |"
 	fig podman.scale.total.s "$(awk -v t="$total" 'BEGIN { printf "%.1f", t / 1000 }')"
 	md "| total time for $SCALE (s) | $(figure podman.scale.total.s) |"
 	local pids n pss

@@ -43,6 +43,7 @@ sandbox_cleanup() {
 	done
 }
 BENCH_PIDS=()
+PROBES=${PROBES:-10} PROBE_GAP=${PROBE_GAP:-0.5}
 
 # The time in microseconds, without forking.
 us() { echo "${EPOCHREALTIME/./}"; }
@@ -247,6 +248,33 @@ by_hundred() {
 		for ((j = i; j < i + 100 && j <= SCALE; j++)); do names+=("s$j"); done
 		"$@" "${names[@]}" >/dev/null
 	done
+}
+
+# probe DAT P RM RUN...: with P-1 containers running, start the P-th (RUN,
+# which names it "probe") PROBES times, each after PROBE_GAP s of rest, timed,
+# then removed (RM probe): "P ms" lines appended to DAT. In a ramp each start
+# follows the last at once, with the kernel's structures hot in the caches;
+# after a rest they are not (what one start now and then on a busy host sees),
+# and the samples are spread over PROBES * PROBE_GAP s instead of a tenth of
+# a second.
+probe() {
+	local dat=$1 p=$2 rm=$3 k t0 t1
+	shift 3
+	for ((k = 0; k < PROBES; k++)); do
+		sleep "$PROBE_GAP"
+		t0=$(us)
+		"$@" >/dev/null
+		t1=$(us)
+		$rm probe >/dev/null
+		echo "$p $(((t1 - t0) / 1000)).$(printf %03d $(((t1 - t0) % 1000)))" >>"$dat"
+	done
+	sleep "$PROBE_GAP" # (the ramp goes on rested too)
+}
+
+# probed DAT P: the median of DAT's samples for P.
+probed() {
+	awk -v p="$2" '!/^#/ && $1 == p { print $2 }' "$1" | sort -g |
+		awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # around DAT P: the median of the 10 times around container P (P-5 .. P+4,

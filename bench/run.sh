@@ -10,7 +10,9 @@
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
 # 1023, the ports of one Linux bridge), IPERF_SECS (3), CONN_SECS (2), ROUNDS
-# (data-plane rounds, 9), SETTLE (seconds of rest before each part, 5), BUILD
+# (data-plane rounds, 9), PROBES and PROBE_GAP (scale: container 10, 100, 1000
+# also started PROBES times after PROBE_GAP s of rest; 10, 0.5), SETTLE
+# (seconds of rest before each part, 5), BUILD
 # (build directory, build-bench), OUT (results directory), CNI_DIR (/usr/lib/cni).
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export RUNS=${RUNS:-50} SCALE=${SCALE:-1000}
 export IPERF_SECS=${IPERF_SECS:-3} CONN_SECS=${CONN_SECS:-2} ROUNDS=${ROUNDS:-9}
+export PROBES=${PROBES:-10} PROBE_GAP=${PROBE_GAP:-0.5}
 SETTLE=${SETTLE:-5}
 
 # --- what it needs: berth's build deps, iperf3, gnuplot (Debian packages; the
@@ -34,7 +37,7 @@ export BERTH=$PWD/$BUILD/src/cli/berth CONNRATE=$PWD/$BUILD/bench/connrate
 day=$(date +%F)
 export OUT=${OUT:-$PWD/bench/results/$day}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.md "$OUT/figures.txt" "$OUT/scale.dat" "$OUT/scale-smooth.dat" "$OUT/latency.png" "$OUT/run.log"
+rm -f "$OUT"/*.md "$OUT/figures.txt" "$OUT/scale.dat" "$OUT/scale-probe.dat" "$OUT/scale-smooth.dat" "$OUT/latency.png" "$OUT/run.log"
 log=$OUT/run.log
 start=$(date +%s)
 loads=""
@@ -106,7 +109,9 @@ if [ -s "$OUT/scale.dat" ]; then
 	set key top left
 	set yrange [0:*]
 	plot "$OUT/scale.dat" using 1:2 with points pt 7 ps 0.5 lc rgb "#9ecae1" title "each run -d", \
-	     "$OUT/scale-smooth.dat" using 1:2 with lines lw 2 lc rgb "#08519c" title "moving median of 21"
+	     "$OUT/scale-smooth.dat" using 1:2 with lines lw 2 lc rgb "#08519c" title "moving median of 21"$(
+		[ -s "$OUT/scale-probe.dat" ] &&
+			echo ", \"$OUT/scale-probe.dat\" using 1:2 with points pt 6 ps 1 lc rgb \"#e6550d\" title \"probed ($PROBES starts, $PROBE_GAP s apart)\"")
 	EOF
 fi
 
@@ -141,7 +146,7 @@ dirty=""
 	if [ -n "$(pgrep '^kdamond' || true)" ]; then
 		echo "| CPU time of the kernel's DAMON threads (kdamond) during each part, ms |${damon%,} |"
 	fi
-	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS SETTLE=$SETTLE; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
+	echo "| settings | RUNS=$RUNS SCALE=$SCALE IPERF_SECS=$IPERF_SECS CONN_SECS=$CONN_SECS ROUNDS=$ROUNDS PROBES=$PROBES PROBE_GAP=$PROBE_GAP SETTLE=$SETTLE; whole run $((elapsed / 60)) min $((elapsed % 60)) s |"
 	echo ""
 	echo "Figures from a shared machine (other work was running), so take the spread into"
 	echo "account; nothing here is asserted. Each part ran in its own throwaway namespaces."
@@ -152,7 +157,8 @@ dirty=""
 	echo "|---|---|---:|---|"
 	v=$(f p1.run.median); echo "| \`run -d\`, bridge + one published port, median (ms) | < 10 | $v | $(goal "$v" "<" 10) |"
 	v=$(f net.run.share); echo "| network's share of \`run -d\` (bridge - none, ms) | < 3 | $v | $(goal "$v" "<" 3) |"
-	v=$(f scale.ratio); echo "| \`run -d\` of container $SCALE / of container 10 | <= 1.25 | $v | $(goal "$v" "<" 1.2501) |"
+	v=$(f scale.ratio); echo "| \`run -d\` of container $SCALE / of container 10, in the ramp | <= 1.25 | $v | $(goal "$v" "<" 1.2501) |"
+	v=$(f scale.probe.ratio); echo "| the same, each start after $PROBE_GAP s of rest (probed) | - | $v | |"
 	v=$(f scale.pss.kib); echo "| berth memory per running container, PSS (KiB) | < 1024 | $v | $(goal "$v" "<" 1024) |"
 	for k in tp.c2c:"TCP throughput, container to container" tp.out:"TCP throughput, outside to published port" \
 		rr.c2c:"TCP request rate, container to container" rr.out:"TCP request rate, outside to published port"; do
@@ -178,7 +184,8 @@ dirty=""
 	echo "| network's share of \`rm -f\` / CNI bridge DEL | $(f net.rm.share) | $(minus "$(f docker.bridge.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.bridge.rm.median)" "$(f podman.none.rm.median)") | $(f cni.bridge.del.median) |"
 	echo "| network with one published port, setup / CNI bridge+portmap ADD | $(minus "$(f p1.run.median)" "$(f none.run.median)") | $(minus "$(f docker.p1.run.median)" "$(f docker.none.run.median)") | $(minus "$(f podman.p1.run.median)" "$(f podman.none.run.median)") | $(f cni.portmap.add.median) |"
 	echo "| network with one published port, teardown / CNI bridge+portmap DEL | $(minus "$(f p1.rm.median)" "$(f none.rm.median)") | $(minus "$(f docker.p1.rm.median)" "$(f docker.none.rm.median)") | $(minus "$(f podman.p1.rm.median)" "$(f podman.none.rm.median)") | $(f cni.portmap.del.median) |"
-	echo "| \`run -d\` of container $SCALE / of container 10 (ratio) | $(f scale.ratio) | $(f docker.scale.ratio) | $(f podman.scale.ratio) | |"
+	echo "| \`run -d\` of container $SCALE / of container 10 (ratio), in the ramp | $(f scale.ratio) | $(f docker.scale.ratio) | $(f podman.scale.ratio) | |"
+	echo "| the same, each start after $PROBE_GAP s of rest (probed) | $(f scale.probe.ratio) | $(f docker.scale.probe.ratio) | $(f podman.scale.probe.ratio) | |"
 	echo "| memory per running container, PSS in KiB (berth-monitor; Podman's conmon) | $(f scale.pss.kib) | $(f docker.scale.pss.kib) | $(f podman.scale.pss.kib) | |"
 	echo ""
 	echo "| data plane, ratio to the bare path (medians of the per-round ratios) | berth | Podman |"

@@ -2,8 +2,9 @@
 # Benchmark part 2: SCALE containers (`sleep 3600`) started one after another on
 # the default bridge: the time of each `run -d` (-> $OUT/scale.dat, charted by
 # bench/run.sh), the median of the 10 around container 10, 100, 1000, ..., the
-# total, the memory of berth's processes per running container, `berth ps` with
-# all of them, and removing them all (`rm -f` in batches of 100).
+# same starts made after a rest (bench/lib.sh's probe), the total, the memory
+# of berth's processes per running container, `berth ps` with all of them, and
+# removing them all (`rm -f` in batches of 100).
 set -eu
 # shellcheck disable=SC2034 # used by lib.sh
 PART=scale
@@ -16,9 +17,13 @@ fi
 "$BERTH" run --rm -- true
 dat=$OUT/scale.dat
 echo "# container run_d_ms" >"$dat"
+pdat=$OUT/scale-probe.dat
+echo "# container run_d_ms (probes)" >"$pdat"
+points=$(scale_points)
 mem0=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 start=$(us)
 for i in $(seq "$SCALE"); do
+	case " $points " in *" $i "*) probe "$pdat" "$i" "$BERTH rm -f" "$BERTH" run -d --name probe -- sleep 3600 ;; esac
 	t0=$(us)
 	"$BERTH" run -d --name "s$i" -- sleep 3600 >/dev/null
 	t1=$(us)
@@ -32,19 +37,23 @@ md "## 2. Scale: $SCALE containers on one bridge"
 md ""
 md "\`berth run -d --name sN -- sleep 3600\`, one after another, all left running. Per-container"
 md "time is the median of the 10 runs around that container; the chart is latency.png."
+md "Probed: before container P was started in the ramp, with P-1 running, P was started"
+md "$PROBES times, each after $PROBE_GAP s of rest and then removed (the median of those"
+md "starts): a start that does not follow another at once, with caches cold."
 md ""
 md "| figure | value |"
 md "|---|---:|"
-points=$(scale_points)
 for p in $points; do
 	v=$(around "$dat" "$p")
 	fig "scale.at.$p" "$v"
-	md "| \`run -d\` of container $p (ms) | $v |"
-	say "run -d around container $p: $v ms"
+	fig "scale.probe.$p" "$(probed "$pdat" "$p")"
+	md "| \`run -d\` of container $p (ms): in the ramp / probed | $v / $(figure "scale.probe.$p") |"
+	say "run -d around container $p: $v ms; probed $(figure "scale.probe.$p") ms"
 done
 r=$(ratio "$(figure "scale.at.$SCALE")" "$(figure scale.at.10)")
 fig scale.ratio "$r"
-md "| container $SCALE / container 10 | $r |"
+fig scale.probe.ratio "$(ratio "$(figure "scale.probe.$SCALE")" "$(figure scale.probe.10)")"
+md "| container $SCALE / container 10: in the ramp / probed | $r / $(figure scale.probe.ratio) |"
 read -r med p99 min max n <<<"$(awk '!/^#/ { print int($2 * 1000) }' "$dat" >/run/b/all && stats /run/b/all)"
 md "| all $n: median / p99 / max (ms) | $med / $p99 / $max |"
 fig scale.total.s "$(awk -v t="$total" 'BEGIN { printf "%.1f", t / 1000 }')"
