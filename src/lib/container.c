@@ -904,9 +904,6 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 		if (pin)
 			(void)netns_remove(pin, NULL);
 	}
-	_cleanup_free_ struct port_rec *ports = NULL;
-	size_t np = 0;
-	(void)store_port_list(st, c.id, &ports, &np);
 	bool released = false;
 	for (size_t i = 0; i < n; i++)
 		released |= eps[i].ip != 0;
@@ -914,7 +911,7 @@ int container_teardown(struct berth_ctx *ctx, const char *id, struct berth_error
 	 * published ports and names of these endpoints go from the rules in
 	 * the same step (a second teardown, e.g. rm after the monitor's, has
 	 * nothing to do). */
-	struct release_arg ra = {st, c.id, eps, n, np > 0};
+	struct release_arg ra = {st, c.id, eps, n, store_port_any(st, c.id) > 0};
 	if (released)
 		(void)firewall_release(ctx, fwd, release_endpoints, &ra, NULL);
 	else

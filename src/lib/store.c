@@ -702,6 +702,16 @@ int store_port_list(struct store *s, const char *container_id, struct port_rec *
 	return 0;
 }
 
+int store_port_any(struct store *s, const char *container_id)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT EXISTS (SELECT 1 FROM ports WHERE container_id = ?1)");
+	if (!st)
+		return -EIO;
+	bind_text(st, 1, container_id);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -EIO;
+}
+
 int store_port_del(struct store *s, const char *container_id, struct berth_error *err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = prep(s, "DELETE FROM ports WHERE container_id = ?1");
