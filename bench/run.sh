@@ -111,7 +111,7 @@ if [ -s "$OUT/scale.dat" ]; then
 	plot "$OUT/scale.dat" using 1:2 with points pt 7 ps 0.5 lc rgb "#9ecae1" title "each run -d", \
 	     "$OUT/scale-smooth.dat" using 1:2 with lines lw 2 lc rgb "#08519c" title "moving median of 21"$(
 		[ -s "$OUT/scale-probe.dat" ] &&
-			echo ", \"$OUT/scale-probe.dat\" using 1:2 with points pt 6 ps 1 lc rgb \"#e6550d\" title \"probed ($PROBES starts, $PROBE_GAP s apart)\"")
+			echo ", \"$OUT/scale-probe.dat\" using 1:2 with points pt 6 ps 1 lc rgb \"#e6550d\" title \"probed (each start after $PROBE_GAP s of rest)\"")
 	EOF
 fi
 
