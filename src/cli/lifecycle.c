@@ -150,8 +150,10 @@ int cmd_monitor_exit(struct cli *cli, int argc, char **argv)
 	struct berth_ctx *ctx;
 	char *end = NULL;
 	long ws = argc == 3 ? strtol(argv[2], &end, 10) : -1;
-	if (argc != 3 || *end || ws < 0 || ws > 0xffff)
-		return cli_usage_error("_monitor-exit", "\"berth _monitor-exit\" is berth-monitor's: ID WSTATUS");
+	if (argc != 3 || *end || ws < 0 || ws > 0xffff) {
+		fprintf(stderr, "\"berth _monitor-exit\" is berth-monitor's, with a container's ID and wait status\n");
+		return 125;
+	}
 	if (cli_ctx(cli, &ctx) < 0)
 		return 1;
 	berth_monitor_exited(ctx, argv[1], (int)ws);

@@ -120,7 +120,8 @@ int berth_reload(struct berth_ctx *ctx, struct berth_error *err);
 
 /* For berth-monitor, once the container ID it watched ended with wait
  * status WSTATUS: record the exit, release the container's network, apply
- * its restart policy (a new monitor), and end this process. */
+ * its restart policy (a new monitor), and end this process. Nothing is done
+ * unless this process is the container's recorded monitor. */
 __attribute__((noreturn)) void berth_monitor_exited(struct berth_ctx *ctx, const char *id,
 						    int wstatus);
 

@@ -168,8 +168,18 @@ static void restart_if_wanted(struct berth_ctx *ctx, const char *id)
 void berth_monitor_exited(struct berth_ctx *ctx, const char *id, int wstatus)
 {
 	(void)prctl(PR_SET_NAME, "berth-monitor");
-	container_finished(ctx, id, wstatus);
-	restart_if_wanted(ctx, id);
+	/* Only the container's own monitor, this same process (a pid, and its
+	 * start time, survive exec), speaks for its end. */
+	struct ctr_rec c;
+	bool ours = false;
+	if (container_get(ctx, id, &c, NULL) == 0) {
+		ours = c.state == CTR_RUNNING && c.monitor_pid == getpid() && monitor_alive(&c);
+		ctr_rec_clear(&c);
+	}
+	if (ours) {
+		container_finished(ctx, id, wstatus);
+		restart_if_wanted(ctx, id);
+	}
 	ctx_linger_exit(ctx, 0);
 }
 

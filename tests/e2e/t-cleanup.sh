@@ -114,6 +114,11 @@ ls -l "/proc/$mpid/fd" | grep -F "$E2E_TMP/held" && fail "the monitor holds an f
 assert_eq 8 "$(ls "/proc/$mpid/fd" | wc -l)" "the monitor's fds: $(ls -l "/proc/$mpid/fd")"
 capture_split berth logs lean
 assert_eq "0 lean-out lean-err" "$RC $OUT $ERR" "the log, through berth-monitor: exit, stdout, stderr"
+# berth-monitor's call at the exit, made by anyone else: nothing happens
+lveths=$(host_veths | grep -c .)
+assert_ok berth _monitor-exit "$(inspect_f lean '{{.Id}}')" 0
+assert_eq running "$(inspect_f lean '{{.State.Status}}')" "a container after another process's _monitor-exit"
+assert_eq "$lveths" "$(host_veths | grep -c .)" "veths after another process's _monitor-exit"
 assert_ok berth stop -t 1 lean
 assert_eq 137 "$(inspect_f lean '{{.State.ExitCode}}')" "the exit berth-monitor saw, recorded by berth"
 kill -0 "$mpid" 2>/dev/null && fail "the monitor outlived its container's stop"
