@@ -218,6 +218,8 @@ daemon_json_rm() { rm -f "$BERTH_CONFIG"; }
 inspect_f() { "$BERTH" inspect -f "$2" "$1"; }
 
 container_pid() { "$BERTH" inspect -f '{{.State.Pid}}' "$1"; }
+# monitor_pid_of PID: the parent of a container's process, its monitor.
+monitor_pid_of() { awk '/^PPid:/ {print $2}' "/proc/$1/status"; }
 
 # status_is NAME STATE: the container's .State.Status is STATE.
 # wait_running NAME / wait_exited NAME: poll until it is (or fail).

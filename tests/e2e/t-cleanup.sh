@@ -89,7 +89,7 @@ assert_ok berth run -d --name orphan -- busybox sleep 100
 oid=$OUT
 wait_running orphan
 opid=$(container_pid orphan)
-mpid=$(awk '/^PPid:/ {print $2}' "/proc/$opid/status")
+mpid=$(monitor_pid_of "$opid")
 assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the container's parent is its monitor"
 kill -9 "$mpid"
 assert_ok berth rm -f orphan
@@ -97,15 +97,12 @@ wait_until 5 sh -c "! kill -0 $opid" || fail "the container process survived rm 
 assert_no_trace "$oid" "" orphan
 assert_eq 1 "$(host_veths | grep -c .)" "veths after the orphan's rm"
 
-# monitor_of NAME: the pid of the container's parent, its monitor.
-monitor_of() { awk '/^PPid:/ {print $2}' "/proc/$(container_pid "$1")/status"; }
-
 log "a running container's monitor is berth-monitor: no library of berth's, no fd of its caller's"
 exec 7>"$E2E_TMP/held"
 assert_ok berth run -d --name lean -- busybox sh -c 'echo lean-out; echo lean-err >&2; exec busybox sleep 100'
 exec 7>&-
 wait_running lean
-mpid=$(monitor_of lean)
+mpid=$(monitor_pid_of "$(container_pid lean)")
 assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$mpid/exe")" "the monitor's program"
 assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the monitor's name"
 grep -E 'sqlite|nftables|jansson|mnl' "/proc/$mpid/maps" && fail "berth-monitor maps berth's libraries"
@@ -124,7 +121,7 @@ assert_eq 137 "$(inspect_f lean '{{.State.ExitCode}}')" "the exit berth-monitor 
 kill -0 "$mpid" 2>/dev/null && fail "the monitor outlived its container's stop"
 assert_ok berth start lean
 wait_running lean
-assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$(monitor_of lean)/exe")" "the monitor after start"
+assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$(monitor_pid_of "$(container_pid lean)")/exe")" "the monitor after start"
 assert_ok berth rm -f lean
 assert_eq 1 "$(host_veths | grep -c .)" "veths after lean's rm"
 
@@ -133,7 +130,7 @@ mkdir "$E2E_TMP/alone"
 cp "$BERTH" "$E2E_TMP/alone/berth"
 assert_ok "$E2E_TMP/alone/berth" run -d --name fat -- busybox sleep 100
 wait_running fat
-mpid=$(monitor_of fat)
+mpid=$(monitor_pid_of "$(container_pid fat)")
 assert_eq "$E2E_TMP/alone/berth" "$(readlink "/proc/$mpid/exe")" "the monitor's program"
 assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the monitor's name"
 assert_ok berth stop -t 1 fat

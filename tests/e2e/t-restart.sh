@@ -130,8 +130,6 @@ proc_reaped() { [ ! -e "/proc/$1" ]; }
 # shellcheck disable=SC2009
 live_count() { ps -C "$1" -o stat= | grep -vc '^Z'; }
 
-monitor_pid_of() { awk '/^PPid:/ {print $2}' "/proc/$1/status"; }
-
 GET_OUT=
 # http_ok URL WANT: GET from the outside netns answers WANT.
 http_ok() { GET_OUT=$(ip netns exec outside timeout 3 busybox wget -qO- "$1" 2>&1) && [ "$GET_OUT" = "$2" ]; }
