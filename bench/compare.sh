@@ -222,24 +222,20 @@ podman_bench() {
 # (its conmons: podman itself exits after each command), and removing them all
 # (100 names a call, -t 0).
 podman_scale() {
-	local dat=/run/b/podman-scale.dat pdat=/run/b/podman-probe.dat i t0 t1 p v start total points probing=0
+	local dat=/run/b/podman-scale.dat pdat=/run/b/podman-probe.dat i t0 t1 p v start total points
 	: >"$dat"
 	: >"$pdat"
 	points=$(scale_points)
 	start=$(us)
 	for i in $(seq "$SCALE"); do
-		case " $points " in *" $i "*)
-			t0=$(us)
-			probe "$pdat" "$i" "podman rm -f -t 0" podman run -d --name probe "$IMG" sleep 3600
-			probing=$((probing + $(us) - t0)) ;;
-		esac
+		case " $points " in *" $i "*) probe "$pdat" "$i" "podman rm -f -t 0" podman run -d --name probe "$IMG" sleep 3600 ;; esac
 		t0=$(us)
 		podman run -d --name "s$i" "$IMG" sleep 3600 >/dev/null || return 1
 		t1=$(us)
-		echo "$i $(((t1 - t0) / 1000)).$(printf %03d $(((t1 - t0) % 1000)))" >>"$dat"
+		echo "$i $(ms "$t0" "$t1")" >>"$dat"
 		if [ $((i % 100)) = 0 ]; then say "podman: $i containers, last run -d $(((t1 - t0) / 1000)) ms"; fi
 	done
-	total=$((($(us) - start - probing) / 1000))
+	total=$((($(us) - start - PROBING) / 1000))
 	md ""
 	md "Scale, as in section 2: $SCALE containers (\`podman run -d --name sN ... sleep 3600\`)"
 	md "one after another, all left running:"

@@ -44,9 +44,12 @@ sandbox_cleanup() {
 }
 BENCH_PIDS=()
 PROBES=${PROBES:-10} PROBE_GAP=${PROBE_GAP:-0.5}
+PROBING=0 # microseconds spent in probe, for totals that leave it out
 
 # The time in microseconds, without forking.
 us() { echo "${EPOCHREALTIME/./}"; }
+# ms T0 T1: the time between two us() readings in ms, to the microsecond.
+ms() { echo "$((($2 - $1) / 1000)).$(printf %03d $((($2 - $1) % 1000)))"; }
 
 # stats FILE (one value in microseconds a line) -> "median p99 min max n" in ms.
 # p99 is the nearest-rank 99th percentile: with 50 samples it is the largest.
@@ -252,38 +255,43 @@ by_hundred() {
 
 # probe DAT P RM RUN...: with P-1 containers running, start the P-th (RUN,
 # which names it "probe") PROBES times, each after PROBE_GAP s of rest, timed,
-# then removed (RM probe): "P ms" lines appended to DAT. In a ramp each start
+# then removed (RM probe): "P ms" lines appended to DAT, and the whole time
+# added to PROBING. In a ramp each start
 # follows the last at once, with the kernel's structures hot in the caches;
 # after a rest they are not (what one start now and then on a busy host sees),
 # and the samples are spread over PROBES * PROBE_GAP s instead of a tenth of
 # a second.
 probe() {
-	local dat=$1 p=$2 rm=$3 k t0 t1
+	local dat=$1 p=$2 rm=$3 k t0 t1 start
 	shift 3
+	start=$(us)
 	for ((k = 0; k < PROBES; k++)); do
 		sleep "$PROBE_GAP"
 		t0=$(us)
 		"$@" >/dev/null
 		t1=$(us)
 		$rm probe >/dev/null
-		echo "$p $(((t1 - t0) / 1000)).$(printf %03d $(((t1 - t0) % 1000)))" >>"$dat"
+		echo "$p $(ms "$t0" "$t1")" >>"$dat"
 	done
 	sleep "$PROBE_GAP" # (the ramp goes on rested too)
+	PROBING=$((PROBING + $(us) - start))
+}
+
+# median_of DAT LO HI: the median of the times of containers LO..HI in DAT
+# ("container ms" lines), to 0.1 ms.
+median_of() {
+	awk -v lo="$2" -v hi="$3" '!/^#/ && $1 >= lo && $1 <= hi { print $2 }' "$1" |
+		sort -g | awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # probed DAT P: the median of DAT's samples for P.
-probed() {
-	awk -v p="$2" '!/^#/ && $1 == p { print $2 }' "$1" | sort -g |
-		awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
+probed() { median_of "$1" "$2" "$2"; }
 
 # around DAT P: the median of the 10 times around container P (P-5 .. P+4,
-# kept inside 1..SCALE) in DAT ("container ms" lines).
+# kept inside 1..SCALE) in DAT.
 around() {
-	local dat=$1 p=$2 lo
-	lo=$((p - 5))
+	local lo=$(($2 - 5))
 	[ $((lo + 9)) -gt "$SCALE" ] && lo=$((SCALE - 9))
 	[ "$lo" -lt 1 ] && lo=1
-	awk -v lo="$lo" -v hi=$((lo + 9)) '!/^#/ && $1 >= lo && $1 <= hi { print $2 }' "$dat" |
-		sort -g | awk '{ a[NR] = $1 } END { printf "%.1f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+	median_of "$1" "$lo" $((lo + 9))
 }

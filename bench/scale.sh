@@ -22,20 +22,15 @@ echo "# container run_d_ms (probes)" >"$pdat"
 points=$(scale_points)
 mem0=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 start=$(us)
-probing=0 # (time spent on the probes, not the ramp's)
 for i in $(seq "$SCALE"); do
-	case " $points " in *" $i "*)
-		t0=$(us)
-		probe "$pdat" "$i" "$BERTH rm -f" "$BERTH" run -d --name probe -- sleep 3600
-		probing=$((probing + $(us) - t0)) ;;
-	esac
+	case " $points " in *" $i "*) probe "$pdat" "$i" "$BERTH rm -f" "$BERTH" run -d --name probe -- sleep 3600 ;; esac
 	t0=$(us)
 	"$BERTH" run -d --name "s$i" -- sleep 3600 >/dev/null
 	t1=$(us)
-	echo "$i $(((t1 - t0) / 1000)).$(printf %03d $(((t1 - t0) % 1000)))" >>"$dat"
+	echo "$i $(ms "$t0" "$t1")" >>"$dat"
 	if [ $((i % 100)) = 0 ]; then say "$i containers, last run -d $(((t1 - t0) / 1000)) ms"; fi
 done
-total=$(( ($(us) - start - probing) / 1000 ))
+total=$(( ($(us) - start - PROBING) / 1000 ))
 mem1=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 
 md "## 2. Scale: $SCALE containers on one bridge"
