@@ -17,27 +17,31 @@ int publish_check(json_t *publish, json_t *expose, struct berth_error *err)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(publish, i, v) {
+	/* what expose has, as keys: a range of thousands is no quadratic scan */
+	json_t *have = json_object();
+	int r = have ? 0 : berth_err(err, -ENOMEM, "ports");
+	json_array_foreach(have ? expose : NULL, i, v)
+		json_object_set(have, json_string_value(v), json_null());
+	json_array_foreach(r < 0 ? NULL : publish, i, v) {
 		struct port_spec p;
-		int r = port_spec_parse(json_string_value(v), &p, err);
-		if (r < 0)
-			return r;
-		if (p.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&p.host_ip.v6))
-			return berth_errmsg(err, -EOPNOTSUPP,
-					    "cannot publish on [::1]: IPv6 loopback traffic cannot be forwarded in the kernel, and berth runs no proxy; publish on [::] or a host address");
+		if ((r = port_spec_parse(json_string_value(v), &p, err)) < 0)
+			break;
+		if (p.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&p.host_ip.v6)) {
+			r = berth_errmsg(err, -EOPNOTSUPP,
+					 "cannot publish on [::1]: IPv6 loopback traffic cannot be forwarded in the kernel, and berth runs no proxy; publish on [::] or a host address");
+			break;
+		}
 		for (unsigned c = p.ctr_lo; c <= p.ctr_hi; c++) {
 			char buf[16];
 			snprintf(buf, sizeof(buf), "%u/%s", c, port_proto_name(p.proto));
-			bool have = false;
-			size_t k;
-			json_t *e;
-			json_array_foreach(expose, k, e)
-				have |= !strcmp(json_string_value(e), buf);
-			if (!have)
-				json_array_append_new(expose, json_string(buf));
+			if (json_object_get(have, buf))
+				continue;
+			json_object_set(have, buf, json_null());
+			json_array_append_new(expose, json_string(buf));
 		}
 	}
-	return 0;
+	json_decref(have);
+	return r;
 }
 
 /* ---- who holds a host port ---- */
@@ -155,49 +159,52 @@ struct alloc {
 	struct berth_ctx *ctx;
 	struct store *st;
 	const struct ctr_rec *c;
-	struct port_rec *taken; /* everything allocated so far, all containers */
-	size_t n_taken;
+	struct port_rec *cni; /* CNI attachments' ports (containers' are in the store) */
+	size_t n_cni;
 };
 
 static bool any_ip(const char *ip) { return !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::"); }
 
-/* Who has (proto, family, ip, port) already: NULL if free. */
-static const struct port_rec *taken_by(const struct alloc *a, uint8_t proto,
-				       const struct binding *b, uint16_t port)
-{
-	for (size_t i = 0; i < a->n_taken; i++) {
-		const struct port_rec *p = &a->taken[i];
-		if (p->proto == proto && p->family == b->family && p->host_port == port &&
-		    (!strcmp(p->host_ip, b->ip) || any_ip(p->host_ip) || any_ip(b->ip)))
-			return p;
-	}
-	return NULL;
-}
-
 /* CNI attachments' ports are taken under the id "cni:CONTAINERID". */
 #define CNI_OWNER "cni:"
 
-static void owner_name(struct store *st, const struct port_rec *p, char *buf, size_t size)
+/* Who has (proto, family, ip, port) already: 1 with *who its owner's id,
+ * 0 if free. A container's ports are looked up in the store (by its index,
+ * however many there are); CNI attachments' in a->cni. */
+static int taken_by(const struct alloc *a, uint8_t proto, const struct binding *b,
+		    uint16_t port, char who[65])
+{
+	int r = store_port_owner(a->st, proto, b->family, b->ip, port, who);
+	for (size_t i = 0; r == 0 && i < a->n_cni; i++) {
+		const struct port_rec *p = &a->cni[i];
+		if (p->proto == proto && p->family == b->family && p->host_port == port &&
+		    (!strcmp(p->host_ip, b->ip) || any_ip(p->host_ip) || any_ip(b->ip))) {
+			snprintf(who, 65, "%s", p->container_id);
+			r = 1;
+		}
+	}
+	return r;
+}
+
+static void owner_name(struct store *st, const char *id, char *buf, size_t size)
 {
 	struct ctr_rec o;
-	if (!strncmp(p->container_id, CNI_OWNER, strlen(CNI_OWNER))) {
-		snprintf(buf, size, "CNI container %.12s", p->container_id + strlen(CNI_OWNER));
-	} else if (store_container_get(st, p->container_id, &o) == 0) {
+	if (!strncmp(id, CNI_OWNER, strlen(CNI_OWNER))) {
+		snprintf(buf, size, "CNI container %.12s", id + strlen(CNI_OWNER));
+	} else if (store_container_get(st, id, &o) == 0) {
 		snprintf(buf, size, "container %s", o.name);
 		ctr_rec_clear(&o);
 	} else {
-		snprintf(buf, size, "container %.12s", p->container_id);
+		snprintf(buf, size, "container %.12s", id);
 	}
 }
 
-/* Every host port published now: containers' and CNI attachments'. */
-static int load_taken(struct store *st, struct port_rec **out, size_t *n)
+/* The host ports that CNI attachments publish. */
+static int load_cni(struct store *st, struct port_rec **out, size_t *n)
 {
 	struct cni_rec *v = NULL;
 	size_t nc = 0;
-	int r = store_port_list(st, NULL, out, n);
-	if (r >= 0)
-		r = store_cni_list(st, NULL, NULL, NULL, &v, &nc);
+	int r = store_cni_list(st, NULL, NULL, NULL, &v, &nc);
 	for (size_t i = 0; r >= 0 && i < nc; i++) {
 		size_t np = json_array_size(v[i].ports), k;
 		json_t *p;
@@ -227,18 +234,20 @@ int publish_cni_check(struct store *st, uint8_t proto, int family, const char *i
 {
 	struct alloc a = {.st = st};
 	struct binding b = {.family = family};
-	char owner[160];
+	char who[65], owner[160];
 	snprintf(b.ip, sizeof(b.ip), "%s", ip);
-	int r = load_taken(st, &a.taken, &a.n_taken);
-	const struct port_rec *p = r >= 0 ? taken_by(&a, proto, &b, port) : NULL;
-	if (p) {
-		owner_name(st, p, owner, sizeof(owner));
-		r = berth_errmsg(err, -EADDRINUSE, family == AF_INET6 ? "Bind for [%s]:%u/%s failed: port is already allocated (by %s)"
-								       : "Bind for %s:%u/%s failed: port is already allocated (by %s)",
-				 ip, port, port_proto_name(proto), owner);
-	}
-	free(a.taken);
-	return r < 0 && !p ? berth_err(err, r, "list published ports") : r;
+	int r = load_cni(st, &a.cni, &a.n_cni);
+	if (r >= 0)
+		r = taken_by(&a, proto, &b, port, who);
+	free(a.cni);
+	if (r < 0)
+		return berth_err(err, r, "list published ports");
+	if (!r)
+		return 0;
+	owner_name(st, who, owner, sizeof(owner));
+	return berth_errmsg(err, -EADDRINUSE, family == AF_INET6 ? "Bind for [%s]:%u/%s failed: port is already allocated (by %s)"
+							       : "Bind for %s:%u/%s failed: port is already allocated (by %s)",
+			    ip, port, port_proto_name(proto), owner);
 }
 
 /* 0 if port is free on every binding, else -EADDRINUSE with err saying who has it. */
@@ -246,12 +255,14 @@ static int check_port(const struct alloc *a, uint8_t proto, const struct binding
 		      uint16_t port, struct berth_error *err)
 {
 	for (size_t i = 0; i < nb; i++) {
-		char where[64], owner[160];
+		char where[64], who[65], owner[160];
 		snprintf(where, sizeof(where), b[i].family == AF_INET6 ? "[%s]:%u" : "%s:%u", b[i].ip,
 			 port);
-		const struct port_rec *p = taken_by(a, proto, &b[i], port);
-		if (p) {
-			owner_name(a->st, p, owner, sizeof(owner));
+		int r = taken_by(a, proto, &b[i], port, who);
+		if (r < 0)
+			return berth_err(err, r, "list published ports");
+		if (r) {
+			owner_name(a->st, who, owner, sizeof(owner));
 			return berth_errmsg(err, -EADDRINUSE,
 					    "Bind for %s/%s failed: port is already allocated (by %s)",
 					    where, port_proto_name(proto), owner);
@@ -277,11 +288,6 @@ static int add(struct alloc *a, uint8_t proto, const struct binding *b, size_t n
 		int r = store_port_add(a->st, &p, err);
 		if (r < 0)
 			return r;
-		struct port_rec *v = realloc(a->taken, (a->n_taken + 1) * sizeof(*v));
-		if (!v)
-			return berth_err(err, -ENOMEM, "ports");
-		a->taken = v;
-		a->taken[a->n_taken++] = p;
 	}
 	return 0;
 }
@@ -370,8 +376,8 @@ int publish_allocate(struct berth_ctx *ctx, struct store *st, const struct ctr_r
 		return 0;
 	struct alloc a = {.ctx = ctx, .st = st, .c = c};
 	int r = store_port_del(st, c->id, err);
-	if (r >= 0)
-		r = load_taken(st, &a.taken, &a.n_taken);
+	if (r >= 0 && (r = load_cni(st, &a.cni, &a.n_cni)) < 0)
+		berth_err(err, r, "list published ports");
 	size_t i;
 	json_t *v;
 	json_array_foreach(publish, i, v) {
@@ -388,15 +394,20 @@ int publish_allocate(struct berth_ctx *ctx, struct store *st, const struct ctr_r
 		bool done = false;
 		if (r < 0 || sscanf(json_string_value(v), "%u/%7s", &num, proto) < 1)
 			continue;
-		for (size_t k = 0; k < a.n_taken; k++)
-			done |= !strcmp(a.taken[k].container_id, c->id) && a.taken[k].ctr_port == num &&
-				!strcmp(port_proto_name(a.taken[k].proto), proto);
+		_cleanup_free_ struct port_rec *mine = NULL;
+		size_t n_mine = 0;
+		if ((r = store_port_list(st, c->id, &mine, &n_mine)) < 0) {
+			berth_err(err, r, "list published ports");
+			continue;
+		}
+		for (size_t k = 0; k < n_mine; k++)
+			done |= mine[k].ctr_port == num && !strcmp(port_proto_name(mine[k].proto), proto);
 		if (done)
 			continue;
 		struct port_spec p = {.family = AF_UNSPEC, .ctr_lo = (uint16_t)num,
 				      .ctr_hi = (uint16_t)num, .proto = (uint8_t)port_proto_parse(proto)};
 		r = allocate_spec(&a, &p, has_ip6, err);
 	}
-	free(a.taken);
+	free(a.cni);
 	return r;
 }

@@ -16,10 +16,10 @@ struct store {
 
 /* 2: the cni table (berth-cni attachments), networks.no_masq,
  * containers.manual_stop and .restart_count. 3: the links table (who links
- * to a container, without reading every config). 1 and 2 are upgraded in
- * place. */
-#define STORE_VERSION 3
-#define STORE_VERSION_STR "3"
+ * to a container, without reading every config). 4: indexes on ports, by
+ * container and by host port. 1 to 3 are upgraded in place. */
+#define STORE_VERSION 4
+#define STORE_VERSION_STR "4"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS networks ("
@@ -51,6 +51,9 @@ static const char schema[] =
 	" proto INTEGER NOT NULL, family INTEGER NOT NULL, host_ip TEXT NOT NULL,"
 	" host_port INTEGER NOT NULL, ctr_port INTEGER NOT NULL,"
 	" PRIMARY KEY (proto, family, host_ip, host_port));"
+	/* a container's ports; who holds a host port, whatever the address */
+	"CREATE INDEX IF NOT EXISTS ports_container ON ports(container_id);"
+	"CREATE INDEX IF NOT EXISTS ports_host_port ON ports(host_port, proto, family);"
 	"CREATE TABLE IF NOT EXISTS p2p ("
 	" name TEXT PRIMARY KEY, a_id TEXT NOT NULL, a_if TEXT NOT NULL, a_ip INTEGER NOT NULL,"
 	" b_id TEXT NOT NULL, b_if TEXT NOT NULL, b_ip INTEGER NOT NULL, mtu INTEGER NOT NULL,"
@@ -117,7 +120,7 @@ int store_open(struct store **out, const char *path, struct berth_error *err)
 		if (st && sqlite3_step(st) == SQLITE_ROW)
 			tables = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
-		if (tables > 0 && version != STORE_VERSION && version != 1 && version != 2) {
+		if (tables > 0 && (version < 1 || version > STORE_VERSION)) {
 			int r = berth_errmsg(err, -EPROTO,
 					     "store %s has layout version %d, this berth uses %d: remove it (and berth's containers) to start afresh",
 					     path, version, STORE_VERSION);
@@ -671,9 +674,13 @@ int store_port_add(struct store *s, const struct port_rec *p, struct berth_error
 
 int store_port_list(struct store *s, const char *container_id, struct port_rec **out, size_t *n)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
-		"SELECT container_id, proto, family, host_ip, host_port, ctr_port FROM ports"
-		" WHERE ?1 IS NULL OR container_id = ?1 ORDER BY ctr_port, proto, family, host_port");
+#define PORT_SELECT "SELECT container_id, proto, family, host_ip, host_port, ctr_port FROM ports"
+#define PORT_ORDER " ORDER BY ctr_port, proto, family, host_port"
+	/* One statement per filter, as for endpoints: a container's by the index. */
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s, container_id
+		? PORT_SELECT " WHERE container_id = ?1" PORT_ORDER : PORT_SELECT PORT_ORDER);
+#undef PORT_SELECT
+#undef PORT_ORDER
 	if (!st)
 		return -EIO;
 	bind_text(st, 1, container_id);
@@ -700,6 +707,24 @@ int store_port_list(struct store *s, const char *container_id, struct port_rec *
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+int store_port_owner(struct store *s, uint8_t proto, int family, const char *host_ip,
+		     uint16_t host_port, char owner[65])
+{
+	_cleanup_stmt_ sqlite3_stmt *st = prep(s,
+		"SELECT container_id FROM ports WHERE host_port = ?4 AND proto = ?1 AND family = ?2"
+		" AND (host_ip = ?3 OR host_ip IN ('0.0.0.0', '::') OR ?3 IN ('0.0.0.0', '::')) LIMIT 1");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, proto);
+	sqlite3_bind_int(st, 2, family);
+	bind_text(st, 3, host_ip);
+	sqlite3_bind_int(st, 4, host_port);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		col_text(st, 0, owner, 65);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_port_any(struct store *s, const char *container_id)

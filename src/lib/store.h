@@ -130,6 +130,10 @@ struct port_rec {
 /* -EEXIST when that exact (proto, family, address, port) is taken. */
 int store_port_add(struct store *s, const struct port_rec *p, struct berth_error *err);
 int store_port_list(struct store *s, const char *container_id, struct port_rec **out, size_t *n);
+/* 1 if (proto, family, host_port) is published on host_ip, or either
+ * address is the any address, with owner the container's id; 0 if free. */
+int store_port_owner(struct store *s, uint8_t proto, int family, const char *host_ip,
+		     uint16_t host_port, char owner[65]);
 /* 1 if the container has a published port, 0 if not. */
 int store_port_any(struct store *s, const char *container_id);
 int store_port_del(struct store *s, const char *container_id, struct berth_error *err);
