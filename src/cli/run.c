@@ -300,7 +300,8 @@ static int parse_run(const char *verb, int argc, char **argv, struct berth_run_o
 		optind++;
 	if (optind >= argc)
 		return cli_usage_error(verb, "\"berth %s\" requires a command to run", verb);
-	if (o->tty && o->interactive && !isatty(0)) {
+	/* (only where our stdin goes to it: not with -d, nor for create) */
+	if (o->tty && o->interactive && !*detach && !strcmp(verb, "run") && !isatty(0)) {
 		fputs("the input device is not a TTY\n", stderr);
 		return 1;
 	}

@@ -38,6 +38,11 @@ case $RC in
 124 | 137) soft fail "run -i -t with stdin at EOF still runs after 4 s (exit $RC): $OUT" ;;
 esac
 wait_until 5 test -z "$(berth ps -aq)" || soft fail "the -i -t container stays: $(berth ps -a)"
+log "-d -i -t and create -i -t with piped stdin work (Docker checks only a stdin it attaches)"
+assert_ok sh -c "echo x | $BERTH run -dit --name dit -- busybox sh"
+wait_running dit
+assert_ok sh -c "echo x | $BERTH create -it --name cit -- busybox sh"
+assert_ok berth rm -f dit cit
 
 log "-e K=V"
 assert_ok berth run --rm -e FOO=bar -e 'SPACED=a b' -- busybox sh -c 'echo "$FOO|$SPACED"'
