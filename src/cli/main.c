@@ -26,6 +26,7 @@ static const char usage[] =
 	"  run       Create and start a container:  berth run [OPTIONS] [--] CMD [ARG...]\n"
 	"  create    Create a container without starting it\n"
 	"  start     Start one or more stopped containers\n"
+	"  attach    Attach to a running container's input and output\n"
 	"  stop      Stop one or more running containers\n"
 	"  kill      Kill one or more running containers\n"
 	"  rm        Remove one or more containers\n"
@@ -52,7 +53,7 @@ static const struct {
 	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
 	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
 	{"port", cmd_port},	  {"p2p", cmd_p2p},	  {"stats", cmd_stats},
-	{"system", cmd_system},	  {"_monitor-exit", cmd_monitor_exit}, /* berth-monitor's */
+	{"system", cmd_system},	  {"attach", cmd_attach},  {"_monitor-exit", cmd_monitor_exit}, /* berth-monitor's */
 };
 
 int cli_ctx(struct cli *cli, struct berth_ctx **out)

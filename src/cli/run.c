@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* berth run | create | start */
+/* berth run | create | start | attach */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -385,19 +385,28 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	return st.exit_status;
 }
 
+/* The detach keys were typed: Docker's client says so, and exits 1. */
+static int detached(void)
+{
+	fputs("read escape sequence\n", stderr);
+	return 1;
+}
+
 int cmd_start(struct cli *cli, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"attach", no_argument, NULL, 'a'}, {"interactive", no_argument, NULL, 'i'},
 		{"help", no_argument, NULL, OPT_HELP}, {0}};
 	struct berth_ctx *ctx;
-	bool attach = false;
+	bool attach = false, stdin_too = false;
 	int c, rc = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+ai", lo, NULL)) != -1) {
 		switch (c) {
-		case 'a':
 		case 'i': /* (stdin is relayed when the container was created with -i) */
+			stdin_too = true;
+			/* fall through */
+		case 'a':
 			attach = true;
 			break;
 		case OPT_HELP:
@@ -405,7 +414,7 @@ int cmd_start(struct cli *cli, int argc, char **argv)
 			     "Start one or more stopped containers\n\n"
 			     "Options:\n"
 			     "  -a, --attach        Attach STDOUT/STDERR and forward signals; exit with the\n"
-			     "                      container's status\n"
+			     "                      container's status (a running one: as berth attach)\n"
 			     "  -i, --interactive   Attach container's STDIN (as -a; stdin is relayed when\n"
 			     "                      the container was created with -i)");
 			return 0;
@@ -423,15 +432,73 @@ int cmd_start(struct cli *cli, int argc, char **argv)
 		return 1;
 	for (int i = optind; i < argc; i++) {
 		struct berth_error err = {0};
-		struct berth_start st = {.attach = attach};
+		struct berth_start st = {.attach = attach, .stdin_too = stdin_too};
 		if (berth_container_start(ctx, argv[i], &st, &err) < 0) {
 			cli_error("Error", &err);
 			rc = 1;
 			continue;
 		}
+		if (st.detached)
+			return detached();
 		if (attach)
 			return st.exit_status;
 		printf("%s\n", argv[i]);
 	}
 	return rc;
+}
+
+int cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	enum { OPT_NO_STDIN = 256, OPT_SIG_PROXY, OPT_DETACH_KEYS, OPT_HELP_A };
+	static const struct option lo[] = {
+		{"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+		{"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+		{"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+		{"help", no_argument, NULL, OPT_HELP_A}, {0}};
+	struct berth_attach a = {.in = 0, .out = 1, .err = 2, .sig_proxy = true};
+	struct berth_ctx *ctx;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_NO_STDIN:
+			a.in = -1;
+			break;
+		case OPT_SIG_PROXY:
+			if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false"))
+				return cli_usage_error("attach", "invalid argument \"%s\" for \"--sig-proxy\" flag: want true or false",
+						       optarg);
+			a.sig_proxy = !optarg || !strcmp(optarg, "true");
+			break;
+		case OPT_DETACH_KEYS:
+			a.detach_keys = optarg;
+			break;
+		case OPT_HELP_A:
+			puts("Usage:  berth attach [OPTIONS] CONTAINER\n\n"
+			     "Attach local standard input, output, and error streams to a running container\n\n"
+			     "Options:\n"
+			     "      --detach-keys string   Override the key sequence for detaching a container\n"
+			     "                             (default ctrl-p,ctrl-q; with a tty and stdin)\n"
+			     "      --no-stdin             Do not attach STDIN (it is attached only to a\n"
+			     "                             container created with -i)\n"
+			     "      --sig-proxy            Proxy all received signals to the process (default\n"
+			     "                             true; not with a tty)\n\n"
+			     "Output is the container's from now on (berth logs has the rest). Exits with\n"
+			     "the container's status, or 1 after the detach keys.");
+			return 0;
+		default:
+			return cli_usage_error("attach", "unknown flag: %s", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("attach", "\"berth attach\" requires exactly 1 argument.");
+	if (cli_ctx(cli, &ctx) < 0)
+		return 1;
+	struct berth_error err = {0};
+	struct berth_attached at;
+	if (berth_container_attach(ctx, argv[optind], &a, &at, &err) < 0) {
+		cli_error("Error", &err);
+		return 1;
+	}
+	return at.detached ? detached() : at.exit_status;
 }

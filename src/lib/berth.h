@@ -72,9 +72,12 @@ int berth_container_create(struct berth_ctx *ctx, const struct berth_run_opts *o
 			   char id[65], struct berth_error *err);
 
 struct berth_start {
-	bool attach;      /* in: run in the foreground, relaying stdio, until exit */
+	bool attach;      /* in: run in the foreground, relaying stdio, until exit;
+			   * a running container: berth_container_attach to it */
+	bool stdin_too;   /* in: with attach to a running container, our stdin to it */
 	int exit_status;  /* out (attach): the container's exit status */
 	bool exec_failed; /* out: the command could not be executed (err says why) */
+	bool detached;    /* out: attached to a running one, and detached (the keys) */
 };
 int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
 			  struct berth_error *err);
@@ -83,6 +86,21 @@ int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_s
  * has exited and its network is released. Stopping a stopped one is a no-op. */
 int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
 			 struct berth_error *err);
+/* Attach to a running container: its output from now on to out and err,
+ * with -i in to its stdin, and signals to it, until it exits (the exit
+ * recorded) or the detach keys are typed (with a tty and stdin). */
+struct berth_attach {
+	int in;                  /* -1: not stdin (--no-stdin) */
+	int out, err;
+	bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 we get go to it (not with a tty) */
+	const char *detach_keys; /* NULL: ctrl-p,ctrl-q */
+};
+struct berth_attached {
+	int exit_status;
+	bool detached;
+};
+int berth_container_attach(struct berth_ctx *ctx, const char *ref, const struct berth_attach *a,
+			   struct berth_attached *out, struct berth_error *err);
 int berth_container_kill(struct berth_ctx *ctx, const char *ref, int sig,
 			 struct berth_error *err);
 /* Remove a container; force kills it first if running (else -EBUSY). */

@@ -1287,7 +1287,15 @@ int container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *
 		return r;
 	if (c.state == CTR_RUNNING && ctr_alive(&c)) {
 		ctr_rec_clear(&c);
-		return 0; /* Docker: starting a running container is a no-op */
+		if (!st->attach)
+			return 0; /* Docker: starting a running container is a no-op */
+		struct berth_attach a = {.in = st->stdin_too ? 0 : -1, .out = 1, .err = 2,
+					 .sig_proxy = true};
+		struct berth_attached at;
+		r = berth_container_attach(ctx, ref, &a, &at, err);
+		st->exit_status = at.exit_status;
+		st->detached = at.detached;
+		return r;
 	}
 	if (c.state == CTR_RUNNING) /* died without its monitor: clean up first */
 		container_finished(ctx, c.id, W_EXITCODE(137, 0));

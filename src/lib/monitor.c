@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "container.h"
 #include "p2p.h"
 #include "relay.h"
@@ -69,12 +70,12 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 			 int *exit_status, bool *exec_failed, struct berth_error *err)
 {
 	_cleanup_close_ int log_fd = open_log(l, err);
-	_cleanup_close_ int master = -1, devnull = -1;
+	_cleanup_close_ int master = -1, devnull = -1, attach_fd = -1;
 	int out[2] = {-1, -1}, errp[2] = {-1, -1};
 	struct relay rl = {
 		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1,
 		.err_from = -1, .err_to = 2, .log_fd = log_fd,
-		.forward_signals = true, .raw_tty = -1, .winch_to = -1,
+		.forward_signals = true, .raw_tty = -1, .winch_to = -1, .attach_fd = -1, .attach_in = -1, .attach_tty = -1,
 	};
 	if (log_fd < 0)
 		goto fail_early;
@@ -93,8 +94,14 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 		rl.err_from = errp[0];
 	}
 	int pidfd;
+	/* Others may attach too (berth attach): to its output, and with -ti
+	 * to its terminal. */
+	attach_fd = attach_listen(l->run_dir, NULL);
 	pid_t pid = launch(ctx, id, l, &pidfd, &master, exec_failed, err);
 	relay_use_pty(&rl, master, l->interactive);
+	rl.attach_fd = attach_fd;
+	rl.attach_tty = master;
+	rl.attach_in = l->interactive ? master : -1;
 	if (out[1] >= 0)
 		close(out[1]);
 	if (errp[1] >= 0)
@@ -190,10 +197,9 @@ void berth_monitor_exited(struct berth_ctx *ctx, const char *id, int wstatus)
  * stays ours across exec), its pidfd, output and log, and berth's binary and
  * state paths, for the work at the exit. Returns only if the exec failed:
  * this process stays the monitor then. */
-static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const struct relay *rl,
-		      int hold)
+static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const struct relay *rl)
 {
-	char self[PATH_MAX], lean[PATH_MAX + 16], num[6][16];
+	char self[PATH_MAX], lean[PATH_MAX + 16], num[8][16];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return;
@@ -202,7 +208,8 @@ static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const st
 	if (!slash)
 		return;
 	snprintf(lean, sizeof(lean), "%.*s/berth-monitor", (int)(slash - self), self);
-	const int fds[] = {rl->pidfd, rl->log_fd, rl->out_from, rl->err_from, hold};
+	const int fds[] = {rl->pidfd,	  rl->log_fd,	 rl->out_from, rl->err_from,
+			   rl->attach_in, rl->attach_fd, rl->attach_tty};
 	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
 	/* Only these cross: not what our caller left open for us, either. */
 	(void)close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
@@ -216,7 +223,8 @@ static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const st
 	(void)setenv("BERTH_RUN_ROOT", ctx->run_root, 1);
 	(void)setenv("BERTH_CONFIG", ctx->config_path, 1);
 	(void)setenv("BERTH_NETNS_DIR", ctx->netns_dir, 1);
-	char *argv[] = {lean, self, (char *)id, num[0], num[1], num[2], num[3], num[4], num[5], NULL};
+	char *argv[] = {lean,	self,	(char *)id, num[0], num[1], num[2],
+			num[3], num[4], num[5],	    num[6], num[7], NULL};
 	execv(lean, argv);
 }
 
@@ -231,6 +239,8 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 	pid_t pid = -1;
 
 	(void)prctl(PR_SET_NAME, "berth-monitor");
+	/* (stdin from attach, to a container that closed it; kept by berth-monitor) */
+	(void)signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < 3; i++)
 		(void)dup2(devnull, i);
 	(void)!chdir("/");
@@ -260,6 +270,8 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		l->spawn.fds[1] = pout[1];
 		l->spawn.fds[2] = errp[1];
 	}
+	/* (without it the container runs, and cannot be attached to) */
+	int attach_fd = attach_listen(l->run_dir, NULL);
 	pid = launch(ctx, id, l, &pidfd, &master, &exec_failed, &err);
 	if (l->spawn.fds[0] != devnull && !l->tty)
 		close(l->spawn.fds[0]);
@@ -280,9 +292,11 @@ static __attribute__((noreturn)) void monitor_main(struct berth_ctx *ctx, const 
 		.pid = pid, .pidfd = pidfd, .in_from = -1, .in_to = -1,
 		.out_from = l->tty ? master : pout[0], .out_to = -1, .err_from = errp[0], .err_to = -1,
 		.log_fd = log_fd, .raw_tty = -1, .winch_to = -1,
+		.attach_fd = attach_fd, .attach_in = l->interactive ? (l->tty ? master : hold) : -1,
+		.attach_tty = master,
 	};
 	ctx_release_handles(ctx);
-	exec_lean(ctx, id, pid, &rl, hold);
+	exec_lean(ctx, id, pid, &rl);
 	/* Still berth: the CLI's heap came along with the fork, give it back. */
 	(void)malloc_trim(0);
 	int wstatus = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -14,8 +15,9 @@
 
 #include "util.h"
 
-static int write_all(int fd, const char *p, size_t n)
+int write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0) {
@@ -43,10 +45,32 @@ static void log_record(int log_fd, int stream, const char *buf, size_t n)
 	(void)!writev(log_fd, iov, 2);
 }
 
-/* Copy what is readable now. Returns 0 while open, 1 at EOF. */
-static int pump(int from, int to, int log_fd, int stream)
+/* Send one message to every attached client; one that cannot take it
+ * (gone, or not reading for ATTACH_SEND_TIMEOUT) is closed. */
+static void broadcast(int *cl, uint8_t type, const void *buf, size_t n)
 {
-	char buf[16384];
+	for (int i = 0; cl && i < ATTACH_MAX_CLIENTS; i++) {
+		if (cl[i] < 0)
+			continue;
+		struct iovec iov[2] = {{.iov_base = &type, .iov_len = 1},
+				       {.iov_base = (void *)buf, .iov_len = n}};
+		struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+		ssize_t w;
+		do
+			w = sendmsg(cl[i], &m, MSG_NOSIGNAL);
+		while (w < 0 && errno == EINTR);
+		if (w < 0) {
+			close(cl[i]);
+			cl[i] = -1;
+		}
+	}
+}
+
+/* Copy what is readable now (to the clients too, cl may be NULL). Returns
+ * 0 while open, 1 at EOF. */
+static int pump(int from, int to, int log_fd, int stream, int *cl)
+{
+	char buf[ATTACH_MSG_MAX - 1];
 	for (;;) {
 		ssize_t n = read(from, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -59,6 +83,86 @@ static int pump(int from, int to, int log_fd, int stream)
 			(void)write_all(to, buf, (size_t)n);
 		if (log_fd >= 0)
 			log_record(log_fd, stream, buf, (size_t)n);
+		broadcast(cl, (uint8_t)stream, buf, (size_t)n);
+	}
+}
+
+/* A new client, if it is root or runs as we do, and there is room. */
+static void attach_accept(int lfd, int *cl)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	struct timeval tv = {.tv_sec = ATTACH_SEND_TIMEOUT};
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	    (uc.uid == 0 || uc.uid == geteuid()) &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0)
+		for (int i = 0; i < ATTACH_MAX_CLIENTS; i++)
+			if (cl[i] < 0) {
+				cl[i] = fd;
+				return;
+			}
+	close(fd);
+}
+
+/* Stdin a client sent that the container has not taken yet. */
+struct stdin_backlog {
+	char buf[ATTACH_MSG_MAX];
+	size_t off, len;
+};
+
+static void backlog_flush(int to, struct stdin_backlog *b)
+{
+	while (b->off < b->len) {
+		ssize_t w = write(to, b->buf + b->off, b->len - b->off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w < 0)
+			break; /* (its stdin is closed: the bytes go nowhere) */
+		b->off += (size_t)w;
+	}
+	b->off = b->len = 0;
+}
+
+/* One message from client i. Stdin goes out as far as the container takes
+ * it now; the rest waits in b, and no client is read until it is gone. */
+static void attach_input(const struct relay *r, int *cl, int i, struct stdin_backlog *b)
+{
+	ssize_t n = recv(cl[i], b->buf, sizeof(b->buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		close(cl[i]);
+		cl[i] = -1;
+		return;
+	}
+	int v;
+	struct winsize ws;
+	switch (b->buf[0]) {
+	case ATTACH_STDIN:
+		if (r->attach_in >= 0) {
+			b->off = 1;
+			b->len = (size_t)n;
+			backlog_flush(r->attach_in, b);
+		}
+		break;
+	case ATTACH_RESIZE:
+		if (r->attach_tty >= 0 && n == 1 + (ssize_t)sizeof(ws)) {
+			memcpy(&ws, b->buf + 1, sizeof(ws));
+			(void)ioctl(r->attach_tty, TIOCSWINSZ, &ws);
+		}
+		break;
+	case ATTACH_SIGNAL:
+		if (n == 1 + (ssize_t)sizeof(v)) {
+			memcpy(&v, b->buf + 1, sizeof(v));
+			if (v > 0 && v < _NSIG)
+				(void)kill(r->pid, v);
+		}
+		break;
 	}
 }
 
@@ -125,20 +229,30 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 	copy_winsize(r->raw_tty, r->winch_to);
 
 	int in_from = r->in_from, out_from = r->out_from, err_from = r->err_from;
-	int fds[] = {in_from, out_from, err_from};
+	int fds[] = {in_from, out_from, err_from, r->attach_in};
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			(void)fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	int cl[ATTACH_MAX_CLIENTS];
+	int *clients = r->attach_fd >= 0 ? cl : NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cl); i++)
+		cl[i] = -1;
+	struct stdin_backlog backlog = {.len = 0};
 
 	bool exited = false;
 	while (!exited || out_from >= 0 || err_from >= 0) {
-		struct pollfd pf[5] = {
+		bool waiting = backlog.off < backlog.len;
+		struct pollfd pf[7 + ATTACH_MAX_CLIENTS] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = exited ? -1 : r->pidfd, .events = POLLIN},
 			{.fd = exited ? -1 : in_from, .events = POLLIN},
 			{.fd = out_from, .events = POLLIN},
 			{.fd = err_from, .events = POLLIN},
+			{.fd = r->attach_fd, .events = POLLIN},
+			{.fd = waiting ? r->attach_in : -1, .events = POLLOUT},
 		};
+		for (size_t i = 0; i < ATTACH_MAX_CLIENTS; i++)
+			pf[7 + i] = (struct pollfd){.fd = waiting ? -1 : cl[i], .events = POLLIN};
 		if (poll(pf, ARRAY_SIZE(pf), exited ? 0 : -1) < 0 && errno != EINTR)
 			break;
 		struct signalfd_siginfo si;
@@ -148,24 +262,36 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 			else if (si.ssi_signo != SIGCHLD)
 				(void)kill(r->pid, (int)si.ssi_signo);
 		}
-		if (pf[2].revents && pump(in_from, r->in_to, -1, 0)) {
+		if (pf[2].revents && pump(in_from, r->in_to, -1, 0, NULL)) {
 			in_from = -1; /* stdin closed: pass EOF on where we can */
 			if (r->in_to != r->winch_to && r->in_to >= 0)
 				close(r->in_to);
 		}
 		/* After exit, drain what is left and stop at EOF/EAGAIN. */
 		if ((exited || pf[3].revents) && out_from >= 0 &&
-		    (pump(out_from, r->out_to, r->log_fd, 1) || exited))
+		    (pump(out_from, r->out_to, r->log_fd, 1, clients) || exited))
 			out_from = -1;
 		if ((exited || pf[4].revents) && err_from >= 0 &&
-		    (pump(err_from, r->err_to, r->log_fd, 2) || exited))
+		    (pump(err_from, r->err_to, r->log_fd, 2, clients) || exited))
 			err_from = -1;
+		if (pf[5].revents)
+			attach_accept(r->attach_fd, cl);
+		if (pf[6].revents)
+			backlog_flush(r->attach_in, &backlog);
+		for (size_t i = 0; i < ATTACH_MAX_CLIENTS; i++)
+			if (pf[7 + i].revents && cl[i] >= 0 && backlog.off == backlog.len)
+				attach_input(r, cl, (int)i, &backlog);
 		if (pf[1].revents)
 			exited = true;
 	}
 	int rc = relay_wait(r->pidfd, wstatus);
 	if (rc < 0)
 		berth_err(err, rc, "wait for pid %d", r->pid);
+	else
+		broadcast(clients, ATTACH_EXIT, wstatus, sizeof(*wstatus));
+	for (size_t i = 0; clients && i < ATTACH_MAX_CLIENTS; i++)
+		if (cl[i] >= 0)
+			close(cl[i]);
 	if (raw)
 		(void)tcsetattr(r->raw_tty, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);

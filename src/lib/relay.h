@@ -22,7 +22,28 @@ struct relay {
 	bool forward_signals; /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 -> pid */
 	int raw_tty;          /* our terminal to put in raw mode, -1: none */
 	int winch_to;         /* pty master to copy our window size to, -1: none */
+	/* berth attach (-1: none): a listening socket whose clients get the
+	 * output too, and may send stdin to attach_in (non-blocking from here
+	 * on), a window size for attach_tty and signals for pid */
+	int attach_fd, attach_in, attach_tty;
 };
+
+/* The attach protocol: a SOCK_SEQPACKET socket, each message a type byte
+ * and its payload. A client gets the output from when it connects, and as
+ * the last message the wait status; a client that stops reading for
+ * ATTACH_SEND_TIMEOUT seconds, or one more than ATTACH_MAX_CLIENTS, is
+ * closed without it. */
+enum {
+	ATTACH_STDOUT = 1, /* monitor -> client: output, as in the log */
+	ATTACH_STDERR = 2,
+	ATTACH_EXIT = 3,   /* monitor -> client: int, the wait status */
+	ATTACH_STDIN = 4,  /* client -> monitor: bytes for the container's stdin */
+	ATTACH_RESIZE = 5, /* client -> monitor: struct winsize, for its tty */
+	ATTACH_SIGNAL = 6, /* client -> monitor: int, a signal for the container */
+};
+#define ATTACH_MSG_MAX (1 + 16384)
+#define ATTACH_MAX_CLIENTS 8
+#define ATTACH_SEND_TIMEOUT 5
 
 /* Relay a pty master: its output to out_to (and the log), and with
  * interactive our stdin to it (our terminal in raw mode when it is one). */
@@ -34,6 +55,9 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err);
 
 /* Wait for the child behind pidfd to end: *wstatus is its wait status. */
 int relay_wait(int pidfd, int *wstatus);
+
+/* Write all of buf to fd (waiting for room when fd is non-blocking). */
+int write_all(int fd, const void *buf, size_t n);
 
 /* Copy a log written by relay_run to out_fd / err_fd, stream by stream. */
 int relay_log_demux(int log_fd, int out_fd, int err_fd);

@@ -107,8 +107,9 @@ assert_eq "$(dirname "$BERTH")/berth-monitor" "$(readlink "/proc/$mpid/exe")" "t
 assert_eq berth-monitor "$(cat "/proc/$mpid/comm")" "the monitor's name"
 grep -E 'sqlite|nftables|jansson|mnl' "/proc/$mpid/maps" && fail "berth-monitor maps berth's libraries"
 ls -l "/proc/$mpid/fd" | grep -F "$E2E_TMP/held" && fail "the monitor holds an fd its caller left open"
-# stdio (/dev/null), its signalfd, the container's pidfd, the log, stdout and stderr
-assert_eq 8 "$(ls "/proc/$mpid/fd" | wc -l)" "the monitor's fds: $(ls -l "/proc/$mpid/fd")"
+# stdio (/dev/null), its signalfd, the container's pidfd, the log, stdout and
+# stderr, and the socket berth attach connects to
+assert_eq 9 "$(ls "/proc/$mpid/fd" | wc -l)" "the monitor's fds: $(ls -l "/proc/$mpid/fd")"
 capture_split berth logs lean
 assert_eq "0 lean-out lean-err" "$RC $OUT $ERR" "the log, through berth-monitor: exit, stdout, stderr"
 # berth-monitor's call at the exit, made by anyone else: nothing happens
