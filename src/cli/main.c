@@ -53,7 +53,8 @@ static const struct {
 	{"ps", cmd_ps},		  {"inspect", cmd_inspect}, {"exec", cmd_exec},
 	{"logs", cmd_logs},	  {"network", cmd_network}, {"reload", cmd_reload},
 	{"port", cmd_port},	  {"p2p", cmd_p2p},	  {"stats", cmd_stats},
-	{"system", cmd_system},	  {"attach", cmd_attach},  {"_monitor-exit", cmd_monitor_exit}, /* berth-monitor's */
+	{"system", cmd_system},	  {"attach", cmd_attach},
+	{"_monitor-exit", cmd_monitor_exit}, /* berth-monitor's */
 };
 
 int cli_ctx(struct cli *cli, struct berth_ctx **out)

@@ -466,7 +466,8 @@ int cmd_attach(struct cli *cli, int argc, char **argv)
 			break;
 		case OPT_SIG_PROXY:
 			if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false"))
-				return cli_usage_error("attach", "invalid argument \"%s\" for \"--sig-proxy\" flag: want true or false",
+				return cli_usage_error("attach",
+						       "invalid argument \"%s\" for \"--sig-proxy\" flag: want true or false",
 						       optarg);
 			a.sig_proxy = !optarg || !strcmp(optarg, "true");
 			break;

@@ -34,7 +34,8 @@
 static void socket_addr(struct sockaddr_un *a, const char *run_dir, int dir)
 {
 	*a = (struct sockaddr_un){.sun_family = AF_UNIX};
-	if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), "%s/attach", run_dir) >= sizeof(a->sun_path))
+	int n = snprintf(a->sun_path, sizeof(a->sun_path), "%s/attach", run_dir);
+	if (n < 0 || (size_t)n >= sizeof(a->sun_path))
 		snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/attach", dir);
 }
 
@@ -229,7 +230,8 @@ int berth_container_attach(struct berth_ctx *ctx, const char *ref, const struct 
 		return berth_errmsg(err, -EINVAL, "cannot attach to a stopped container, start it first");
 	if (a->in >= 0 && s.tty && !isatty(a->in))
 		return berth_errmsg(err, -ENOTTY, "the input device is not a TTY");
-	if ((r = parse_keys(a->detach_keys ? a->detach_keys : "ctrl-p,ctrl-q", s.keys, &s.n_keys, err)) < 0)
+	r = parse_keys(a->detach_keys ? a->detach_keys : "ctrl-p,ctrl-q", s.keys, &s.n_keys, err);
+	if (r < 0)
 		return r;
 	if (!s.tty || !s.send_in)
 		s.n_keys = 0; /* (as Docker's client: with a tty, when stdin goes) */

@@ -92,7 +92,8 @@ int berth_container_stop(struct berth_ctx *ctx, const char *ref, int timeout,
 struct berth_attach {
 	int in;                  /* -1: not stdin (--no-stdin) */
 	int out, err;
-	bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 we get go to it (not with a tty) */
+	bool sig_proxy;          /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 we
+				  * get go to it (not with a tty) */
 	const char *detach_keys; /* NULL: ctrl-p,ctrl-q */
 };
 struct berth_attached {

@@ -60,7 +60,8 @@ int berth_container_exec(struct berth_ctx *ctx, const char *ref, struct berth_ex
 	memcpy(sp.join_fds, fds, sizeof(fds));
 	struct relay rl = {
 		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1, .err_from = -1,
-		.err_to = 2, .log_fd = -1, .forward_signals = true, .raw_tty = -1, .winch_to = -1, .attach_fd = -1, .attach_in = -1, .attach_tty = -1,
+		.err_to = 2, .log_fd = -1, .forward_signals = true, .raw_tty = -1, .winch_to = -1,
+		.attach_fd = -1, .attach_in = -1, .attach_tty = -1,
 	};
 	if (r < 0)
 		goto out;

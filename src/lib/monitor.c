@@ -75,7 +75,8 @@ int monitor_run_attached(struct berth_ctx *ctx, const char *id, struct launch *l
 	struct relay rl = {
 		.in_from = -1, .in_to = -1, .out_from = -1, .out_to = 1,
 		.err_from = -1, .err_to = 2, .log_fd = log_fd,
-		.forward_signals = true, .raw_tty = -1, .winch_to = -1, .attach_fd = -1, .attach_in = -1, .attach_tty = -1,
+		.forward_signals = true, .raw_tty = -1, .winch_to = -1,
+		.attach_fd = -1, .attach_in = -1, .attach_tty = -1,
 	};
 	if (log_fd < 0)
 		goto fail_early;
@@ -208,7 +209,7 @@ static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const st
 	if (!slash)
 		return;
 	snprintf(lean, sizeof(lean), "%.*s/berth-monitor", (int)(slash - self), self);
-	const int fds[] = {rl->pidfd,	  rl->log_fd,	 rl->out_from, rl->err_from,
+	const int fds[] = {rl->pidfd, rl->log_fd, rl->out_from, rl->err_from,
 			   rl->attach_in, rl->attach_fd, rl->attach_tty};
 	snprintf(num[0], sizeof(num[0]), "%d", (int)pid);
 	/* Only these cross: not what our caller left open for us, either. */
@@ -223,8 +224,8 @@ static void exec_lean(struct berth_ctx *ctx, const char *id, pid_t pid, const st
 	(void)setenv("BERTH_RUN_ROOT", ctx->run_root, 1);
 	(void)setenv("BERTH_CONFIG", ctx->config_path, 1);
 	(void)setenv("BERTH_NETNS_DIR", ctx->netns_dir, 1);
-	char *argv[] = {lean,	self,	(char *)id, num[0], num[1], num[2],
-			num[3], num[4], num[5],	    num[6], num[7], NULL};
+	char *argv[] = {lean, self, (char *)id, num[0], num[1], num[2],
+			num[3], num[4], num[5], num[6], num[7], NULL};
 	execv(lean, argv);
 }
 
