@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -88,7 +89,7 @@ static int pump(int from, int to, int log_fd, int stream, int *cl)
 }
 
 /* A new client, if it is root or runs as we do, and there is room. */
-static void attach_accept(int lfd, int *cl)
+static void attach_accept(int lfd, int *cl, bool room)
 {
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
@@ -96,7 +97,7 @@ static void attach_accept(int lfd, int *cl)
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
 	struct timeval tv = {.tv_sec = ATTACH_SEND_TIMEOUT};
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	if (room && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
 	    (uc.uid == 0 || uc.uid == geteuid()) &&
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0)
 		for (int i = 0; i < ATTACH_MAX_CLIENTS; i++)
@@ -109,8 +110,8 @@ static void attach_accept(int lfd, int *cl)
 
 /* Stdin a client sent that the container has not taken yet. */
 struct stdin_backlog {
-	char buf[ATTACH_MSG_MAX];
 	size_t off, len;
+	char buf[ATTACH_MSG_MAX];
 };
 
 static void backlog_flush(int to, struct stdin_backlog *b)
@@ -237,11 +238,13 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 	int *clients = r->attach_fd >= 0 ? cl : NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(cl); i++)
 		cl[i] = -1;
-	struct stdin_backlog backlog = {.len = 0};
+	/* (allocated for the first client: in an idle monitor, its pages
+	 * would be memory a thousand monitors each keep) */
+	struct stdin_backlog *backlog = NULL;
 
 	bool exited = false;
 	while (!exited || out_from >= 0 || err_from >= 0) {
-		bool waiting = backlog.off < backlog.len;
+		bool waiting = backlog && backlog->off < backlog->len;
 		struct pollfd pf[7 + ATTACH_MAX_CLIENTS] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = exited ? -1 : r->pidfd, .events = POLLIN},
@@ -274,13 +277,16 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 		if ((exited || pf[4].revents) && err_from >= 0 &&
 		    (pump(err_from, r->err_to, r->log_fd, 2, clients) || exited))
 			err_from = -1;
-		if (pf[5].revents)
-			attach_accept(r->attach_fd, cl);
+		if (pf[5].revents) {
+			if (!backlog)
+				backlog = calloc(1, sizeof(*backlog));
+			attach_accept(r->attach_fd, cl, backlog != NULL);
+		}
 		if (pf[6].revents)
-			backlog_flush(r->attach_in, &backlog);
+			backlog_flush(r->attach_in, backlog);
 		for (size_t i = 0; i < ATTACH_MAX_CLIENTS; i++)
-			if (pf[7 + i].revents && cl[i] >= 0 && backlog.off == backlog.len)
-				attach_input(r, cl, (int)i, &backlog);
+			if (pf[7 + i].revents && cl[i] >= 0 && backlog->off == backlog->len)
+				attach_input(r, cl, (int)i, backlog);
 		if (pf[1].revents)
 			exited = true;
 	}
@@ -292,6 +298,7 @@ int relay_run(const struct relay *r, int *wstatus, struct berth_error *err)
 	for (size_t i = 0; clients && i < ATTACH_MAX_CLIENTS; i++)
 		if (cl[i] >= 0)
 			close(cl[i]);
+	free(backlog);
 	if (raw)
 		(void)tcsetattr(r->raw_tty, TCSANOW, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);
