@@ -5,8 +5,9 @@
 # EOF; --no-stdin; signals proxied (not with --sig-proxy=false); several clients at
 # once, and a ninth refused; with -t a terminal (its size, the detach keys, a piped
 # stdin refused); start -a of a running container; a foreground container attached to
-# from another process; a monitor that outlives stdin sent to a container that closed
-# it; Docker's errors for a stopped container, a missing one and bad flags.
+# from another process; the next monitor after a restart; a monitor that outlives stdin
+# sent to a container that closed it; Docker's errors for a stopped container, a missing
+# one and bad flags.
 . "$(dirname "$0")/lib.sh"
 sandbox_enter "$@"
 need_tools script
@@ -173,6 +174,22 @@ finish $fpid
 assert_eq 5 "$?" "the foreground start -a: its status"
 assert_eq "from-fg|from-fg" "$(cat "$E2E_TMP/fg.1")|$(cat "$E2E_TMP/fg.2")" "both got the output"
 
+log "after a restart by its policy, the new monitor serves attach again"
+assert_ok berth run -d --name rs --restart always -- busybox sh -c "$(waiter 'echo tick; rm /tmp/go; exit 2')"
+wait_running rs
+for round in 1 2; do
+	pid=$(container_pid rs)
+	bg "$BERTH" attach rs >"$E2E_TMP/rs.out" </dev/null
+	apid=$!
+	clients rs 1
+	go rs
+	finish $apid
+	assert_eq 2 "$?" "attach, round $round: the status"
+	assert_eq tick "$(cat "$E2E_TMP/rs.out")" "attach, round $round: the output"
+	wait_until 10 sh -c "[ \"\$($BERTH inspect -f '{{.State.Status}} {{.State.Pid}}' rs)\" != 'running $pid' ] && [ \"\$($BERTH inspect -f '{{.State.Status}}' rs)\" = running ]" ||
+		fail "rs was not restarted: $(berth ps -a)"
+done
+
 log "stdin sent to a container that closed it: the monitor lives on"
 assert_ok berth run -di --name closed -- busybox sh -c "exec 0<&-; $(waiter 'echo alive')"
 wait_running closed
@@ -185,5 +202,5 @@ finish $apid
 assert_eq 0 "$?" "attach: the container's status"
 assert_eq alive "$(cat "$E2E_TMP/closed.out")" "the container's output after the monitor hit EPIPE"
 
-assert_ok berth rm -f stopped out cat many tty sa fg closed
+assert_ok berth rm -f stopped out cat many tty sa fg rs closed
 exit 0
