@@ -88,23 +88,11 @@ static int parse_keys(const char *s, char *keys, size_t *n, struct berth_error *
 			    s, ATTACH_MAX_KEYS);
 }
 
-static int send_msg(int fd, uint8_t type, const void *p, size_t n)
-{
-	char buf[ATTACH_MSG_MAX];
-	buf[0] = (char)type;
-	memcpy(buf + 1, p, n);
-	ssize_t w;
-	do
-		w = send(fd, buf, n + 1, MSG_NOSIGNAL);
-	while (w < 0 && errno == EINTR);
-	return w < 0 ? negerrno() : 0;
-}
-
 static void send_winsize(int sock, int tty)
 {
 	struct winsize ws;
 	if (ioctl(tty, TIOCGWINSZ, &ws) == 0)
-		(void)send_msg(sock, ATTACH_RESIZE, &ws, sizeof(ws));
+		(void)attach_send(sock, ATTACH_RESIZE, &ws, sizeof(ws));
 }
 
 /* What the session ended with. */
@@ -139,7 +127,7 @@ static enum end forward_input(struct session *s, const char *in, size_t n, bool 
 		else
 			out[k++] = in[i];
 	}
-	if (k && send_msg(s->sock, ATTACH_STDIN, out, k) < 0)
+	if (k && attach_send(s->sock, ATTACH_STDIN, out, k) < 0)
 		*eof = true; /* the monitor is gone: its end tells the rest */
 	return END_LOST;
 }
@@ -161,7 +149,7 @@ static enum end session_run(struct session *s)
 			if (sig == SIGWINCH)
 				send_winsize(s->sock, s->a->out);
 			else
-				(void)send_msg(s->sock, ATTACH_SIGNAL, &sig, sizeof(sig));
+				(void)attach_send(s->sock, ATTACH_SIGNAL, &sig, sizeof(sig));
 		}
 		if (pf[0].revents) {
 			char buf[ATTACH_MSG_MAX];

@@ -46,25 +46,27 @@ static void log_record(int log_fd, int stream, const char *buf, size_t n)
 	(void)!writev(log_fd, iov, 2);
 }
 
+int attach_send(int fd, uint8_t type, const void *buf, size_t n)
+{
+	struct iovec iov[2] = {{.iov_base = &type, .iov_len = 1},
+			       {.iov_base = (void *)buf, .iov_len = n}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+	ssize_t w;
+	do
+		w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? negerrno() : 0;
+}
+
 /* Send one message to every attached client; one that cannot take it
  * (gone, or not reading for ATTACH_SEND_TIMEOUT) is closed. */
 static void broadcast(int *cl, uint8_t type, const void *buf, size_t n)
 {
-	for (int i = 0; cl && i < ATTACH_MAX_CLIENTS; i++) {
-		if (cl[i] < 0)
-			continue;
-		struct iovec iov[2] = {{.iov_base = &type, .iov_len = 1},
-				       {.iov_base = (void *)buf, .iov_len = n}};
-		struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
-		ssize_t w;
-		do
-			w = sendmsg(cl[i], &m, MSG_NOSIGNAL);
-		while (w < 0 && errno == EINTR);
-		if (w < 0) {
+	for (int i = 0; cl && i < ATTACH_MAX_CLIENTS; i++)
+		if (cl[i] >= 0 && attach_send(cl[i], type, buf, n) < 0) {
 			close(cl[i]);
 			cl[i] = -1;
 		}
-	}
 }
 
 /* Copy what is readable now (to the clients too, cl may be NULL). Returns

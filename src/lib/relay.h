@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -42,6 +43,9 @@ enum {
 	ATTACH_SIGNAL = 6, /* client -> monitor: int, a signal for the container */
 };
 #define ATTACH_MSG_MAX (1 + 16384)
+
+/* Send one message of the attach protocol: type, then n bytes of buf. */
+int attach_send(int fd, uint8_t type, const void *buf, size_t n);
 #define ATTACH_MAX_CLIENTS 8
 #define ATTACH_SEND_TIMEOUT 5
 
