@@ -24,8 +24,20 @@ clients()
 	wait_until 10 sh -c "[ \$(ss -xpH state established | grep '/attach ' | grep -c 'pid=$mpid,') -eq $2 ]" ||
 		fail "$1: $2 attach clients did not connect: $(ss -xpa | grep "pid=$mpid,")"
 }
-# finish PID: the status of a background attach.
-finish() { wait "$1"; }
+# after_go NAME FILE CMD...: run CMD in the background (stdout to FILE, stderr to
+# FILE.err, stdin /dev/null) until it is attached to NAME, then let NAME go on;
+# returns CMD's status.
+after_go()
+{
+	local name=$1 file=$2 p
+	shift 2
+	"$@" >"$file" 2>"$file.err" </dev/null &
+	p=$!
+	E2E_PIDS+=("$p")
+	clients "$name" 1
+	go "$name"
+	wait "$p"
+}
 
 log "errors: a missing container, a stopped one, bad flags"
 assert_fails berth attach nosuch
@@ -41,14 +53,10 @@ assert_rc 125 berth attach a b
 log "output from now on, stdout and stderr apart, and the exit status"
 assert_ok berth run -d --name out -- busybox sh -c "echo early; $(waiter 'echo out; echo err >&2; exit 3')"
 wait_running out
-bg "$BERTH" attach out >"$E2E_TMP/out.1" 2>"$E2E_TMP/out.2"
-apid=$!
-clients out 1
-go out
-finish $apid
+after_go out "$E2E_TMP/out" "$BERTH" attach out
 assert_eq 3 "$?" "attach exits with the container's status"
-assert_eq out "$(cat "$E2E_TMP/out.1")" "stdout, without what came before the attach"
-assert_eq err "$(cat "$E2E_TMP/out.2")" "stderr"
+assert_eq out "$(cat "$E2E_TMP/out")" "stdout, without what came before the attach"
+assert_eq err "$(cat "$E2E_TMP/out.err")" "stderr"
 assert_eq exited "$(inspect_f out '{{.State.Status}}')" "the exit is recorded when attach returns"
 
 log "-i: our stdin to the container; it stays open at our EOF; --no-stdin; two clients"
@@ -66,9 +74,9 @@ wait_until 10 grep -q ping "$E2E_TMP/cat.quiet" || fail "the other client did no
 clients cat 2
 assert_eq running "$(inspect_f cat '{{.State.Status}}')" "the container's stdin stays open after our EOF"
 assert_ok berth kill cat
-finish $loud
+wait $loud
 assert_eq 137 "$?" "attach after kill"
-finish $quiet
+wait $quiet
 assert_eq 137 "$?" "the --no-stdin attach after kill"
 assert_ok berth logs cat
 assert_eq ping "$OUT" "the log: what attach sent, not what --no-stdin kept"
@@ -86,7 +94,7 @@ assert_rc 1 berth attach many </dev/null
 assert_contains "$OUT" "8 clients at most"
 assert_ok berth kill many
 for p in "${pids[@]}"; do
-	finish "$p"
+	wait "$p"
 	assert_eq 137 "$?" "each of eight clients gets the exit"
 done
 
@@ -98,7 +106,7 @@ bg "$BERTH" attach sig >"$E2E_TMP/sig.out" </dev/null
 apid=$!
 clients sig 1
 kill -TERM $apid
-finish $apid
+wait $apid
 assert_eq 7 "$?" "the container's status after a proxied SIGTERM"
 assert_eq got-TERM "$(cat "$E2E_TMP/sig.out")" "the container's trap ran"
 assert_ok berth start sig
@@ -107,7 +115,7 @@ bg "$BERTH" attach --sig-proxy=false sig </dev/null
 apid=$!
 clients sig 1
 kill -TERM $apid
-finish $apid
+wait $apid
 assert_eq 143 "$?" "attach itself ends on SIGTERM with --sig-proxy=false"
 assert_eq running "$(inspect_f sig '{{.State.Status}}')" "and the container runs on"
 assert_ok berth rm -f sig
@@ -145,17 +153,13 @@ bg "$BERTH" attach --no-stdin tty </dev/null >"$E2E_TMP/tty.quiet"
 apid=$!
 clients tty 1
 assert_ok berth kill tty
-finish $apid
+wait $apid
 assert_eq 137 "$?" "--no-stdin attach to a tty container"
 
 log "start -a of a running container attaches"
 assert_ok berth run -d --name sa -- busybox sh -c "$(waiter 'echo from-sa; exit 4')"
 wait_running sa
-bg "$BERTH" start -a sa >"$E2E_TMP/sa.out" </dev/null
-apid=$!
-clients sa 1
-go sa
-finish $apid
+after_go sa "$E2E_TMP/sa.out" "$BERTH" start -a sa
 assert_eq 4 "$?" "start -a of a running container: its status"
 assert_eq from-sa "$(cat "$E2E_TMP/sa.out")" "start -a of a running container: its output"
 
@@ -164,13 +168,9 @@ assert_ok berth create --name fg -- busybox sh -c "$(waiter 'echo from-fg; exit 
 bg "$BERTH" start -a fg >"$E2E_TMP/fg.1" </dev/null
 fpid=$!
 wait_running fg
-bg "$BERTH" attach fg >"$E2E_TMP/fg.2" </dev/null
-apid=$!
-clients fg 1
-go fg
-finish $apid
+after_go fg "$E2E_TMP/fg.2" "$BERTH" attach fg
 assert_eq 5 "$?" "attach to a foreground container: its status"
-finish $fpid
+wait $fpid
 assert_eq 5 "$?" "the foreground start -a: its status"
 assert_eq "from-fg|from-fg" "$(cat "$E2E_TMP/fg.1")|$(cat "$E2E_TMP/fg.2")" "both got the output"
 
@@ -179,11 +179,7 @@ assert_ok berth run -d --name rs --restart always -- busybox sh -c "$(waiter 'ec
 wait_running rs
 for round in 1 2; do
 	pid=$(container_pid rs)
-	bg "$BERTH" attach rs >"$E2E_TMP/rs.out" </dev/null
-	apid=$!
-	clients rs 1
-	go rs
-	finish $apid
+	after_go rs "$E2E_TMP/rs.out" "$BERTH" attach rs
 	assert_eq 2 "$?" "attach, round $round: the status"
 	assert_eq tick "$(cat "$E2E_TMP/rs.out")" "attach, round $round: the output"
 	wait_until 10 sh -c "[ \"\$($BERTH inspect -f '{{.State.Status}} {{.State.Pid}}' rs)\" != 'running $pid' ] && [ \"\$($BERTH inspect -f '{{.State.Status}}' rs)\" = running ]" ||
@@ -193,12 +189,7 @@ done
 log "stdin sent to a container that closed it: the monitor lives on"
 assert_ok berth run -di --name closed -- busybox sh -c "exec 0<&-; $(waiter 'echo alive')"
 wait_running closed
-mpid=$(monitor_pid_of "$(container_pid closed)")
-bg sh -c "{ echo data; sleep 0.5; } | $BERTH attach closed >$E2E_TMP/closed.out"
-apid=$!
-clients closed 1
-go closed
-finish $apid
+after_go closed "$E2E_TMP/closed.out" sh -c "{ echo data; sleep 0.5; } | $BERTH attach closed"
 assert_eq 0 "$?" "attach: the container's status"
 assert_eq alive "$(cat "$E2E_TMP/closed.out")" "the container's output after the monitor hit EPIPE"
 
