@@ -160,8 +160,9 @@ static void guard_elements(struct strbuf *b, const struct fw_model *m)
 		ip4_str(g->ip, ip);
 		strbuf_printf(b, "add element bridge berth-guard guarded { \"%s\" }\n"
 			    "add element bridge berth-guard macs { \"%s\" . %s }\n"
-			    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n",
-			g->ifname, g->ifname, mac, g->ifname, mac, ip);
+			    "add element bridge berth-guard addr4 { \"%s\" . %s . %s }\n"
+			    "add element bridge berth-guard dst4 { %s . %s }\n",
+			g->ifname, g->ifname, mac, g->ifname, mac, ip, mac, ip);
 		if (g->has_ip6)
 			strbuf_printf(b, "add element bridge berth-guard addr6 { \"%s\" . %s }\n", g->ifname,
 				inet_ntop(AF_INET6, &g->ip6, ip6, sizeof(ip6)));
@@ -182,10 +183,14 @@ static void guard_elements(struct strbuf *b, const struct fw_model *m)
 static bool is_internal(const struct fw_net *n) { return n->internal; }
 static bool is_routed(const struct fw_net *n) { return n->routed; }
 
-static bool any_icc_off(const struct fw_model *m)
+static bool icc_off(const struct fw_net *n) { return !n->icc; }
+static bool guarded(const struct fw_net *n) { return n->anti_spoofing; }
+static bool unguarded(const struct fw_net *n) { return !n->anti_spoofing; }
+
+static bool any_net(const struct fw_model *m, bool (*pred)(const struct fw_net *))
 {
 	for (size_t i = 0; i < m->n_nets; i++)
-		if (!m->nets[i].icc)
+		if (pred(&m->nets[i]))
 			return true;
 	return false;
 }
@@ -255,16 +260,20 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 	 * NAT can apply, every rule of ours decides on interfaces and ports, so
 	 * conntrack is skipped (it was most of what such traffic cost). Not
 	 * towards a gateway: traffic to the host, and the replies of hairpin
-	 * flows (masqueraded to the gateway), stay tracked. */
-	strbuf_printf(b,
-		"add chain inet berth raw { type filter hook prerouting priority -300; policy accept; }\n"
-		"flush chain inet berth raw\n"
-		"add rule inet berth raw ip saddr @subnets4 ip daddr @subnets4 ip daddr != @gateways4 notrack\n");
+	 * flows (masqueraded to the gateway), stay tracked. Where every
+	 * network is guarded, the guard skips it for the bridged traffic, which
+	 * is cheaper than this chain (see guard_rules). */
+	strbuf_printf(b, "add chain inet berth raw { type filter hook prerouting priority -300; policy accept; }\n"
+			 "flush chain inet berth raw\n");
+	if (any_net(m, unguarded))
+		strbuf_printf(b, "add rule inet berth raw ip saddr @subnets4 ip daddr @subnets4 ip daddr != @gateways4 notrack\n");
+	else
+		strbuf_printf(b, "delete chain inet berth raw\n");
 	/* For the bridge table's icc=false chain only (each base chain is a
 	 * call for every packet of its hook, so it exists only when needed). */
 	strbuf_printf(b, "add chain inet berth dnatmark { type filter hook prerouting priority -99; policy accept; }\n"
 			 "flush chain inet berth dnatmark\n");
-	if (any_icc_off(m))
+	if (any_net(m, icc_off))
 		strbuf_printf(b, "add rule inet berth dnatmark ct status dnat meta mark set meta mark | " BERTH_MARK "\n");
 	else
 		strbuf_printf(b, "delete chain inet berth dnatmark\n");
@@ -316,7 +325,7 @@ static void bridge_table(struct strbuf *b, const struct fw_model *m)
 		strbuf_printf(b, "add element bridge berth links { %s . %s . %s . %u }\n",
 			ip4_str(l->client, s), ip4_str(l->server, d), fw_proto_name(l->proto), l->port);
 	}
-	if (!any_icc_off(m)) { /* the sets stay, for nftelem.c's deltas */
+	if (!any_net(m, icc_off)) { /* the sets stay, for nftelem.c's deltas */
 		strbuf_printf(b, "delete chain bridge berth forward\n");
 		return;
 	}
@@ -391,10 +400,7 @@ static void compat_forward(struct strbuf *b, struct nft_ctx *n, const char *fami
  * exists while a network has anti-spoofing on, with or without containers. */
 static void guard_rules(struct strbuf *b, const struct fw_model *m)
 {
-	bool any = false;
-	for (size_t i = 0; i < m->n_nets; i++)
-		any |= m->nets[i].anti_spoofing;
-	if (!any) {
+	if (!any_net(m, guarded)) {
 		strbuf_printf(b, "table bridge berth-guard\ndelete table bridge berth-guard\n");
 	} else {
 		strbuf_printf(b, "add table bridge berth-guard\n"
@@ -403,7 +409,8 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 		struct {
 			const char *name, *type;
 		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
-			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"}};
+			    {"addr4", "ifname . ether_addr . ipv4_addr"}, {"addr6", "ifname . ipv6_addr"},
+			    {"dst4", "ether_addr . ipv4_addr"}};
 		for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
 			strbuf_printf(b, "add set bridge berth-guard %s { type %s; }\nflush set bridge berth-guard %s\n",
 				sets[i].name, sets[i].type, sets[i].name);
@@ -413,8 +420,16 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 				  "flush set bridge berth-guard nd6\n");
 		guard_elements(b, m);
 		strbuf_printf(b,
-			/* the common case first: IPv4 from a port with its own MAC and
-			 * address (what the checks below require of it) */
+			/* the common cases first: IPv4 from a port with its own MAC and
+			 * address (what the checks below require of it), and of that,
+			 * frames to another container's MAC and address. Those are
+			 * bridged: with br_netfilter they pass the IP hooks too, where
+			 * no NAT can apply to them and no rule of ours decides on
+			 * their state, so conntrack is skipped (it would cost such
+			 * traffic more than all the rest). A frame to the bridge's MAC
+			 * (the host, or beyond it: a published port, the hairpin)
+			 * stays tracked. This replaces inet berth's raw chain. */
+			"add rule bridge berth-guard prerouting ether type ip ether daddr . ip daddr @dst4 iifname . ether saddr . ip saddr @addr4 notrack accept\n"
 			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr @addr4 accept\n"
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames

@@ -19,7 +19,7 @@
 #include "util.h"
 
 /* The sets a container has elements in (nft.c makes them). */
-enum { DNAT4, DNAT4_ANY, DNAT6, DNAT6_ANY, ICC, GUARDED, MACS, ADDR4, ADDR6, ND6, N_SETS };
+enum { DNAT4, DNAT4_ANY, DNAT6, DNAT6_ANY, ICC, GUARDED, MACS, ADDR4, ADDR6, ND6, DST4, N_SETS };
 static const struct {
 	uint16_t family;
 	const char *table, *name;
@@ -34,6 +34,7 @@ static const struct {
 	[ADDR4] = {NFPROTO_BRIDGE, "berth-guard", "addr4"},
 	[ADDR6] = {NFPROTO_BRIDGE, "berth-guard", "addr6"},
 	[ND6] = {NFPROTO_BRIDGE, "berth-guard", "nd6"},
+	[DST4] = {NFPROTO_BRIDGE, "berth-guard", "dst4"},
 };
 
 /* A key or value as nft lays it out: each field of a concatenation in
@@ -131,17 +132,21 @@ static int guard_elems(struct nftnl_set *sets[N_SETS], const struct fw_model *m)
 	for (size_t i = 0; r >= 0 && i < m->n_guards; i++) {
 		const struct fw_guard *g = &m->guards[i];
 		uint32_t ip = htonl(g->ip);
-		struct key port = {0}, mac = {0}, a4 = {0}, a6 = {0};
+		struct key port = {0}, mac = {0}, a4 = {0}, a6 = {0}, dst = {0};
 		put_ifname(&port, g->ifname);
 		mac = port;
 		put(&mac, g->mac, 6);
 		a4 = mac;
 		put(&a4, &ip, 4);
+		put(&dst, g->mac, 6);
+		put(&dst, &ip, 4);
 		r = elem(sets, GUARDED, &port, NULL);
 		if (r >= 0)
 			r = elem(sets, MACS, &mac, NULL);
 		if (r >= 0)
 			r = elem(sets, ADDR4, &a4, NULL);
+		if (r >= 0)
+			r = elem(sets, DST4, &dst, NULL);
 		if (r >= 0 && g->has_ip6) {
 			a6 = port;
 			put(&a6, g->ip6.s6_addr, 16);
