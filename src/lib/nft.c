@@ -279,17 +279,20 @@ static void inet_table(struct strbuf *b, const struct fw_model *m)
 		strbuf_printf(b, "delete chain inet berth dnatmark\n");
 	strbuf_printf(b,
 		"add rule inet berth forward jump user\n"
+		/* a flow's later packets: its first passed the rules below (a
+		 * drop there leaves no conntrack entry), so they take one test
+		 * instead of a lookup per rule; replies into a bridge get the
+		 * mark BERTH-FORWARD accepts on. First, before the lookup below:
+		 * traffic between two containers is untracked (the guard), so
+		 * it costs that only a test, and a tracked flow (through a
+		 * published port, or out) is spared the lookup. */
+		"add rule inet berth forward ct state established,related oifname @bridges meta mark set meta mark | " BERTH_MARK " accept\n"
+		"add rule inet berth forward ct state established,related accept\n"
 		/* inside one bridge (bridged, seen here through br_netfilter, or
 		 * a hairpin through the host): nothing below would drop it, so
 		 * the commonest traffic takes one lookup (icc is the bridge
 		 * table's; published ports are marked by dnatmark) */
 		"add rule inet berth forward iifname . oifname @same accept\n"
-		/* a flow's later packets: its first passed the rules below (a
-		 * drop there leaves no conntrack entry), so they take one test
-		 * instead of a lookup per rule; replies into a bridge get the
-		 * mark BERTH-FORWARD accepts on */
-		"add rule inet berth forward ct state established,related oifname @bridges meta mark set meta mark | " BERTH_MARK " accept\n"
-		"add rule inet berth forward ct state established,related accept\n"
 		/* published ports are reachable from everywhere, other bridges too */
 		"add rule inet berth forward oifname @bridges ct status dnat meta mark set meta mark | " BERTH_MARK " accept\n"
 		/* isolation: one berth bridge never reaches another */
@@ -405,7 +408,9 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 	} else {
 		strbuf_printf(b, "add table bridge berth-guard\n"
 			    "add chain bridge berth-guard prerouting { type filter hook prerouting priority -300; policy accept; }\n"
-			    "flush chain bridge berth-guard prerouting\n");
+			    "flush chain bridge berth-guard prerouting\n"
+			    "add chain bridge berth-guard own4\n"
+			    "flush chain bridge berth-guard own4\n");
 		struct {
 			const char *name, *type;
 		} sets[] = {{"guarded", "ifname"}, {"macs", "ifname . ether_addr"},
@@ -420,17 +425,18 @@ static void guard_rules(struct strbuf *b, const struct fw_model *m)
 				  "flush set bridge berth-guard nd6\n");
 		guard_elements(b, m);
 		strbuf_printf(b,
-			/* the common cases first: IPv4 from a port with its own MAC and
-			 * address (what the checks below require of it), and of that,
-			 * frames to another container's MAC and address. Those are
+			/* the common case first: IPv4 from a port with its own MAC and
+			 * address (what the checks below require of it), accepted at
+			 * the end of own4 (a goto: the base chain's policy) */
+			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr @addr4 goto own4\n"
+			/* Of that, frames to another container's MAC and address are
 			 * bridged: with br_netfilter they pass the IP hooks too, where
 			 * no NAT can apply to them and no rule of ours decides on
 			 * their state, so conntrack is skipped (it would cost such
 			 * traffic more than all the rest). A frame to the bridge's MAC
 			 * (the host, or beyond it: a published port, the hairpin)
 			 * stays tracked. This replaces inet berth's raw chain. */
-			"add rule bridge berth-guard prerouting ether type ip ether daddr . ip daddr @dst4 iifname . ether saddr . ip saddr @addr4 notrack accept\n"
-			"add rule bridge berth-guard prerouting ether type ip iifname . ether saddr . ip saddr @addr4 accept\n"
+			"add rule bridge berth-guard own4 ether daddr . ip daddr @dst4 notrack\n"
 			"add rule bridge berth-guard prerouting iifname != @guarded accept\n"
 			/* IP, IPv6 and ARP only: no VLAN tags (priority-tagged frames
 			 * would slip past the checks below) or other protocols */
