@@ -12,7 +12,7 @@ PART=dataplane
 sandbox "$@"
 SECS=${IPERF_SECS:-3}
 CSECS=${CONN_SECS:-2}
-ROUNDS=${ROUNDS:-9}
+ROUNDS=${ROUNDS:-15}
 
 bare_reference
 
