@@ -5,7 +5,7 @@
 # throwaway pid+mount+network namespaces (see bench/lib.sh); the machine's own
 # network is never touched.
 #
-#   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~20 min on 2 cores)
+#   sudo bench/run.sh                    # full: RUNS=50, SCALE=1000 (~30 min on 2 cores)
 #   sudo SCALE=100 RUNS=10 ROUNDS=1 bench/run.sh  # quick (~3 min)
 #
 # Environment: RUNS (latency samples, 50), SCALE (containers, 1000; at most
