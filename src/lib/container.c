@@ -69,9 +69,18 @@ static json_t *strv_json(char *const *v)
 	return a;
 }
 
+/* A fixed address (--ip) may lie anywhere in the network's subnet, as with
+ * Docker's, but not on its gateway, network or broadcast address. */
+static int check_fixed_ip(const struct net_rec *n, uint32_t ip, struct berth_error *err)
+{
+	struct ipam_pool whole = {.subnet = n->subnet, .range = n->subnet, .gateway = n->gateway};
+	return ipam_check(&whole, ip, err);
+}
+
 static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts *o,
 			      json_t *cfg, struct berth_error *err)
 {
+	struct net_rec n;
 	const char *net = o->network && *o->network ? o->network : "bridge";
 	if (!strcmp(net, "default"))
 		net = "bridge";
@@ -91,7 +100,6 @@ static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts
 					    "conflicting options: hostname and the network mode");
 	} else if (strcmp(net, "bridge") && strcmp(net, "none") && strcmp(net, "host")) {
 		struct store *st;
-		struct net_rec n;
 		int r = ctx_store(ctx, &st, err);
 		if (r < 0)
 			return r;
@@ -116,6 +124,11 @@ static int check_network_opts(struct berth_ctx *ctx, const struct berth_run_opts
 		int r = ipam_parse_ip4(o->ip, &ip, err);
 		if (r < 0)
 			return r;
+		/* As Docker's (since 25.0): refused by create, not by start (which
+		 * checks again: daemon.json may change the default bridge). */
+		bool known = user || network_default_wanted(ctx, &n, NULL) == 0;
+		if (known && check_fixed_ip(&n, ip, err) < 0)
+			return berth_err_wrap(err, -EINVAL, "network %s", n.name);
 	}
 	if (o->mac) {
 		uint8_t mac[6];
@@ -629,12 +642,9 @@ static int allocate_endpoint(struct berth_ctx *ctx, const struct ctr_rec *c,
 		goto fail;
 	}
 	if (ep->req_ip[0]) {
-		/* --ip may lie anywhere in the subnet, as with Docker's --ip. */
-		struct ipam_pool whole = pool;
-		whole.range = n->subnet;
 		r = ipam_parse_ip4(ep->req_ip, &ep->ip, err);
 		if (r >= 0)
-			r = ipam_check(&whole, ep->ip, err);
+			r = check_fixed_ip(n, ep->ip, err);
 		for (size_t i = 0; r >= 0 && i < n_used; i++)
 			if (used[i] == ep->ip)
 				r = berth_errmsg(err, -EADDRINUSE, "address %s is already in use", ep->req_ip);

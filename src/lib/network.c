@@ -46,7 +46,7 @@ static int user_bridge_subnet(struct berth_ctx *ctx, const char *name, struct ci
 	return 0;
 }
 
-static int default_wanted(struct berth_ctx *ctx, struct net_rec *n, struct berth_error *err)
+int network_default_wanted(struct berth_ctx *ctx, struct net_rec *n, struct berth_error *err)
 {
 	const struct berth_config *c = &ctx->cfg;
 	struct cidr4 bip;
@@ -116,7 +116,7 @@ int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out, struct be
 	int r = ctx_store(ctx, &st, err);
 	if (r < 0)
 		return r;
-	r = default_wanted(ctx, &want, err);
+	r = network_default_wanted(ctx, &want, err);
 	if (r < 0)
 		return r;
 	r = store_begin(st, err);

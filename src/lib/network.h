@@ -13,6 +13,8 @@
  * and made real in the kernel (the firewall too when it was stored anew). */
 int network_default_ensure(struct berth_ctx *ctx, struct net_rec *out,
 			   struct berth_error *err);
+/* The default network as daemon.json describes it now (nothing stored or made). */
+int network_default_wanted(struct berth_ctx *ctx, struct net_rec *n, struct berth_error *err);
 
 /* Make the kernel side of a network exist: bridge, addresses, up,
  * forwarding sysctls. Idempotent. */

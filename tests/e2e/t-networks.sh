@@ -231,7 +231,8 @@ assert_contains "$OUT" '"Name": "c1"' "Containers has c1's name"
 assert_contains "$OUT" '"IPv4Address": "10.10.1.128/24"' "Containers has c1's address"
 assert_contains "$OUT" '"IPv4Address": "10.10.1.10/24"' "Containers has c1b's address"
 assert_fails berth run -d --name c-out --network lab --ip 10.99.0.5 -- busybox sleep 100
-assert_fails berth inspect c-out
+assert_contains "$OUT" "10.99.0.5 is outside the pool 10.10.1.0/24" "--ip outside the subnet"
+assert_fails berth inspect c-out   # Docker (since 25.0) refuses it at create
 assert_fails berth run -d --name c-dup --network lab --ip 10.10.1.10 -- busybox sleep 100
 assert_fails berth inspect c-dup
 assert_fails berth run -d --name c-nonet --network no-such-net -- busybox sleep 100
