@@ -371,8 +371,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	struct berth_start st = {.attach = !detach};
 	int r = berth_container_start(cli->ctx, id, &st, &err);
 	if (r < 0) {
-		/* Nothing half-done: a container that could not start is removed. */
-		(void)berth_container_remove(cli->ctx, id, true, NULL);
+		/* As Docker's: the container stays, created, unless --rm. */
 		cli_error("berth", &err);
 		if (st.exec_failed)
 			return err.code == -ENOENT ? 127 : 126;

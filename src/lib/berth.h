@@ -79,6 +79,8 @@ struct berth_start {
 	bool exec_failed; /* out: the command could not be executed (err says why) */
 	bool detached;    /* out: attached to a running one, and detached (the keys) */
 };
+/* A start that fails leaves nothing running and records why (State.Error,
+ * an exit code); a container created with auto_remove is then removed. */
 int berth_container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *st,
 			  struct berth_error *err);
 

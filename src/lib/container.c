@@ -1258,6 +1258,33 @@ void container_finished(struct berth_ctx *ctx, const char *id, int wstatus)
 
 /* ---- start, stop, kill, rm ---- */
 
+/* A start failed, and left nothing running. As Docker: the container keeps
+ * its state (created or exited) with the error in State.Error and an exit
+ * code (127 or 126 when the command could not be executed, else 128 unless
+ * an earlier run left one), and a --rm container is removed. */
+static void start_failed(struct berth_ctx *ctx, const char *id, bool exec_failed,
+			 const struct berth_error *why)
+{
+	struct store *st;
+	struct ctr_rec c;
+	bool rm = false;
+	if (ctx_store(ctx, &st, NULL) < 0 || store_begin(st, NULL) < 0)
+		return;
+	if (store_container_get(st, id, &c) == 0) {
+		if (exec_failed)
+			c.exit_code = why->code == -ENOENT ? 127 : 126;
+		else if (c.exit_code == 0)
+			c.exit_code = 128;
+		snprintf(c.error, sizeof(c.error), "%s", why->msg[0] ? why->msg : strerror(-why->code));
+		(void)store_container_update(st, &c, NULL);
+		rm = json_is_true(json_object_get(c.config, "auto_remove"));
+		ctr_rec_clear(&c);
+	}
+	(void)store_commit(st, NULL);
+	if (rm)
+		(void)berth_container_remove(ctx, id, true, NULL);
+}
+
 /* Set or clear "stopped by the user" (which turns restart policies off). */
 static void set_manual_stop(struct berth_ctx *ctx, const char *id, bool on)
 {
@@ -1309,29 +1336,38 @@ int container_start(struct berth_ctx *ctx, const char *ref, struct berth_start *
 	}
 	if (c.state == CTR_RUNNING) /* died without its monitor: clean up first */
 		container_finished(ctx, c.id, W_EXITCODE(137, 0));
+	char id[65];
+	memcpy(id, c.id, sizeof(id));
+	struct berth_error local;
+	if (!err)
+		err = &local;
+	berth_err_clear(err);
+	st->exec_failed = false;
 	l.netns_fd = -1;
 	r = container_prepare(ctx, &c, &l, err);
 	if (r < 0) {
 		ctr_rec_clear(&c);
+		start_failed(ctx, id, false, err);
 		return r;
 	}
-	char id[65];
-	memcpy(id, c.id, sizeof(id));
 	char **av = strv_from_json(json_object_get(c.config, "argv"), 0);
 	ctr_rec_clear(&c);
 	if (!av) {
 		container_abandon(ctx, id);
 		launch_free(&l);
-		return berth_err(err, -ENOMEM, "start");
+		r = berth_err(err, -ENOMEM, "start");
+		start_failed(ctx, id, false, err);
+		return r;
 	}
 	l.spawn.argv = av;
-	st->exec_failed = false;
 	if (st->attach)
 		r = monitor_run_attached(ctx, id, &l, &st->exit_status, &st->exec_failed, err);
 	else
 		r = monitor_start_detached(ctx, id, &l, &st->exec_failed, err);
 	strv_free(av);
 	launch_free(&l);
+	if (r < 0)
+		start_failed(ctx, id, st->exec_failed, err);
 	return r;
 }
 

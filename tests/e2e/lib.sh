@@ -529,6 +529,23 @@ $(grep "$id" /proc/self/mountinfo)"
 	return 0
 }
 
+# assert_start_failed NAME [WHY]: a start of NAME failed, and left it as Docker
+# does: not running (created, or exited from an earlier run), its error (which
+# contains WHY) in State.Error and a non-zero State.ExitCode, holding no address
+# and no named netns. Then removes it.
+assert_start_failed()
+{
+	local name=$1 why=${2:-} s
+	s=$("$BERTH" inspect -f '{{.State.Status}} {{.State.Pid}} {{.State.ExitCode}} [{{.NetworkSettings.IPAddress}}]' "$name" 2>&1) ||
+		fail "$name is gone after its start failed (Docker keeps it, created): $s"
+	assert_match "$s" '^(created|exited) 0 [1-9][0-9]* \[\]$' "$name after its start failed: status, pid, exit code, address"
+	s=$("$BERTH" inspect -f '{{.State.Error}}' "$name")
+	[ -n "$s" ] || fail "$name: State.Error is empty after its start failed"
+	assert_contains "$s" "$why" "$name: State.Error"
+	assert_no_trace "" "" "$name"
+	assert_ok "$BERTH" rm "$name"
+}
+
 # ---------------------------------------------------------------- berth-cni
 
 # The berth-cni binary (t-cni*): $BERTH_CNI, else the one next to $BERTH (the same

@@ -161,7 +161,7 @@ for i in 1 2 3 4 5 6; do
 	wait "${pids[$((i - 1))]}" || fail "parallel rm p$i failed: $(cat "$E2E_TMP/p$i.out")"
 done
 
-log "a full bridge (1023 ports, the kernel's most): run fails, names the bridge, leaves nothing"
+log "a full bridge (1023 ports, the kernel's most): run fails, names the bridge, its container holds nothing"
 # The other ends of the fillers live in a namespace of their own: deleting it takes
 # them all in one step.
 ip netns add fill || fail "ip netns add fill"
@@ -176,8 +176,10 @@ ps_before=$(berth ps -aq)
 capture_split berth run -d --name nomore -- busybox sleep 100
 assert_eq 125 "$RC" "run on a full bridge"
 assert_match "$ERR" "bridge berth0 has 1023 ports, the most a Linux bridge takes" "the error names the bridge and the limit"
+assert_start_failed nomore "1023 ports"
 capture berth run -d --name nomore -p 8097:80 -- busybox sleep 100
 assert_eq 125 "$RC" "run -p on a full bridge"
+assert_start_failed nomore "1023 ports"
 host_snapshot "$E2E_TMP/full-after"
 assert_snapshot_eq "$E2E_TMP/full-before" "$E2E_TMP/full-after"
 assert_eq "$ps_before" "$(berth ps -aq)" "containers after the failed runs"

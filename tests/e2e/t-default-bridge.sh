@@ -114,11 +114,13 @@ assert_contains "$OUT" 02:00:00:00:00:51
 assert_contains "$OUT" "inet 172.17.0.51/16"
 n=$(berth ps -aq | wc -l)   # c2 fixed mac both
 
-log "a taken --ip fails, names the address, leaves nothing"
+log "a taken --ip fails, names the address, leaves a created container holding nothing"
 no_leftovers "$n" "before bad input"
 assert_fails berth run -d --name dup --ip 172.17.0.50 -- busybox sleep 100
 assert_contains "$OUT" 172.17.0.50 "taken --ip message"
-assert_fails berth inspect dup
+assert_eq "$((n + 1))" "$(berth ps -aq | wc -l)" "the container of the failed run is listed (Docker's: created)"
+assert_eq "$n" "$(host_veths | grep -c .)" "host veths after a taken --ip"
+assert_start_failed dup 172.17.0.50
 no_leftovers "$n" "after a taken --ip"
 assert_fails berth run --rm --ip 172.17.0.1 -- busybox true
 assert_contains "$OUT" 172.17.0.1 "the gateway address is taken"
@@ -153,16 +155,22 @@ no_leftovers "$n" "after an unknown flag"
 assert_rc 125 berth run -d --net -- busybox true
 no_leftovers "$n" "after a flag without its value"
 
-log "command not found: exit 127, nothing left"
+log "command not found: exit 127; as Docker's, the container stays (created), holding nothing"
 assert_rc 127 berth run --name nocmd -- no-such-command-e2e
 assert_contains "$OUT" no-such-command-e2e "the error names the command"
+assert_eq 127 "$(inspect_f nocmd '{{.State.ExitCode}}')" "State.ExitCode after a missing command"
+assert_eq "$n" "$(host_veths | grep -c .)" "host veths after a missing command"
+assert_start_failed nocmd no-such-command-e2e
 no_leftovers "$n" "after a missing command"
-assert_fails berth inspect nocmd
 assert_rc 127 berth run --rm -- no-such-command-e2e
 no_leftovers "$n" "after a missing command with --rm"
 capture berth run -d --name nocmd2 -- no-such-command-e2e
 [ "$RC" != 0 ] || fail "run -d of a missing command succeeded: $OUT"
+assert_start_failed nocmd2 no-such-command-e2e
 no_leftovers "$n" "after run -d of a missing command"
+assert_rc 126 berth run --name noexec -- /etc/hostname
+assert_eq 126 "$(inspect_f noexec '{{.State.ExitCode}}')" "State.ExitCode after a non-executable command"
+assert_start_failed noexec /etc/hostname
 assert_rc 126 berth run --rm -- /etc/hostname
 no_leftovers "$n" "after a non-executable command"
 

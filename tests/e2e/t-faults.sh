@@ -229,15 +229,16 @@ for point in attach:allocated attach:plugged start:rules; do
 		ip=${fixed:-$([ "$net" = lab ] && echo "$LAB.3" || echo 172.17.0.2)}
 		log "run killed at $point (network $net, ip $ip)"
 		faulted "$point" run -d --name victim --network "$net" ${fixed:+--ip "$fixed"} "${VICTIM[@]}"
-		cleanup=("rm -f victim")
 		if [ "$point" != attach:allocated ]; then
-			# The monitor died, run did not: it removed what it could not start.
-			assert_fails berth inspect victim
-			cleanup=()
+			# The monitor died, run did not: as Docker's, the container
+			# stays, created, with the error.
+			assert_eq created "$(inspect_f victim '{{.State.Status}}')" "run killed at $point: the container"
+			assert_contains "$(inspect_f victim '{{.State.Error}}')" "monitor process died" \
+				"run killed at $point: State.Error"
 		fi
 		reload
 		released "run killed at $point ($net $ip)" victim
-		repaired "run killed at $point ($net $ip)" "$net" "$ip" "${cleanup[@]}"
+		repaired "run killed at $point ($net $ip)" "$net" "$ip" "rm -f victim"
 	done
 	log "start killed at $point"
 	assert_ok berth create --name victim --network lab "${VICTIM[@]}"

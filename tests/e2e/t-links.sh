@@ -109,7 +109,7 @@ assert_fails berth inspect bad1
 assert_eq "$veths_before" "$(host_veths | sort)" "veths after the failed --link"
 assert_rules_unchanged "$E2E_TMP/rules.before" "after --link to a missing container"
 
-log "--link to a stopped container fails and leaves nothing"
+log "--link to a stopped container fails at start: bad2 stays, created, holding nothing"
 assert_ok berth run --name stopped -- busybox true
 assert_eq exited "$(inspect_f stopped '{{.State.Status}}')" "the stopped container"
 fw_rules_norm >"$E2E_TMP/rules.before"
@@ -118,9 +118,9 @@ assert_ne 0 "$RC" "--link to a stopped container"
 assert_contains "$ERR" "Cannot link to a non running container" "--link to a stopped container: message"
 assert_contains "$ERR" "stopped" "--link to a stopped container: message names it"
 soft assert_eq 125 "$RC" "--link to a stopped container: exit status (Docker's 125)"
-assert_fails berth inspect bad2
 assert_eq "$veths_before" "$(host_veths | sort)" "veths after the failed --link"
 assert_rules_unchanged "$E2E_TMP/rules.before" "after --link to a stopped container"
+assert_start_failed bad2 "Cannot link to a non running container"
 assert_ok berth rm stopped
 flows_open "$cli_ip" "after the failed links"
 

@@ -89,7 +89,7 @@ assert_fails berth inspect j1
 assert_ok berth run -d --name stopped -- busybox true
 wait_exited stopped
 assert_fails berth run -d --name j2 --net=container:stopped -- busybox sleep 100
-assert_fails berth inspect j2
+assert_start_failed j2
 assert_fails berth run -d --name j3 --net=bogus -- busybox sleep 100
 assert_contains "$OUT" bogus "the message names the bad mode"
 assert_fails berth inspect j3

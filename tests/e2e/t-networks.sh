@@ -234,7 +234,7 @@ assert_fails berth run -d --name c-out --network lab --ip 10.99.0.5 -- busybox s
 assert_contains "$OUT" "10.99.0.5 is outside the pool 10.10.1.0/24" "--ip outside the subnet"
 assert_fails berth inspect c-out   # Docker (since 25.0) refuses it at create
 assert_fails berth run -d --name c-dup --network lab --ip 10.10.1.10 -- busybox sleep 100
-assert_fails berth inspect c-dup
+assert_start_failed c-dup "10.10.1.10 is already in use"
 assert_fails berth run -d --name c-nonet --network no-such-net -- busybox sleep 100
 assert_contains "$OUT" "no-such-net" "run on an unknown network"
 assert_fails berth inspect c-nonet

@@ -165,18 +165,26 @@ soft assert_eq '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8090"}],"81/udp":[{"H
 assert_contains "$(inspect_f expo '{{json .NetworkSettings.Ports}}')" '"90/tcp":null' "exposed, unpublished"
 
 # ------------------------------------------------------------------- conflicts
-# assert_nothing_new WHAT: no container, veth or rule appeared since "conflict_base".
+# conflict_base: the containers, veths and rules that assert_nothing_new compares with.
 conflict_base()
 {
 	base_ps=$(berth ps -aq | sort)
 	base_veths=$(host_veths | sort)
 	fw_rules_norm >"$E2E_TMP/rules.base"
 }
+# assert_nothing_new WHAT [NAME...]: no veth and no rule more than before; each
+# NAME, whose run failed at start, is left created as Docker leaves it (checked,
+# then removed); then no container more than before "conflict_base".
 assert_nothing_new()
 {
-	assert_eq "$base_ps" "$(berth ps -aq | sort)" "$1: containers"
-	assert_eq "$base_veths" "$(host_veths | sort)" "$1: veths"
-	assert_rules_unchanged "$E2E_TMP/rules.base" "$1"
+	local what=$1 name
+	shift
+	assert_eq "$base_veths" "$(host_veths | sort)" "$what: veths"
+	assert_rules_unchanged "$E2E_TMP/rules.base" "$what"
+	for name; do
+		assert_start_failed "$name"
+	done
+	assert_eq "$base_ps" "$(berth ps -aq | sort)" "$what: containers"
 }
 
 log "conflict: the same host port twice fails naming the owner, leaves nothing"
@@ -186,8 +194,25 @@ assert_eq 125 "$RC" "second -p 8080:80: exit status"
 assert_contains "$ERR" "port is already allocated" "second -p 8080:80"
 assert_contains "$ERR" "8080" "second -p 8080:80 names the port"
 assert_contains "$ERR" "web" "second -p 8080:80 names the owner"
-assert_fails berth inspect dup
-assert_nothing_new "after the refused -p 8080:80"
+assert_nothing_new "after the refused -p 8080:80" dup
+log "a container whose start failed on a taken port starts once the port is free; its error goes"
+fw_sleeper holder -p 8098:80
+capture_split berth run -d --name late -p 8098:80 -- busybox sleep 100000
+assert_eq 125 "$RC" "-p 8098:80 while holder has it"
+assert_eq "created 128" "$(inspect_f late '{{.State.Status}} {{.State.ExitCode}}')" "late after its failed start"
+assert_contains "$(inspect_f late '{{.State.Error}}')" "port is already allocated" "late's State.Error"
+assert_ok berth rm -f holder
+assert_ok berth start late
+wait_running late
+assert_eq "0 []" "$(inspect_f late '{{.State.ExitCode}} [{{.State.Error}}]')" "late's exit code and error once it runs"
+assert_eq "80/tcp -> 0.0.0.0:8098" "$(port_of late)" "late publishes 8098"
+assert_ok berth rm -f late
+log "conflict: a --rm container whose start fails is removed"
+capture_split berth run -d --rm --name gone -p 8080:80 -- busybox sleep 100
+assert_eq 125 "$RC" "--rm -p 8080:80 while web has it"
+assert_fails berth inspect gone
+assert_nothing_new "after the refused --rm -p 8080:80"
+
 log "conflict: overlapping address (127.0.0.1:8080 vs 0.0.0.0:8080) and a used range"
 capture_split berth run -d --name dup2 -p 127.0.0.1:8080:80 -- busybox sleep 100
 assert_eq 125 "$RC" "-p 127.0.0.1:8080:80 while 0.0.0.0:8080 is taken"
@@ -195,7 +220,7 @@ assert_contains "$ERR" "web" "-p 127.0.0.1:8080:80 names the owner"
 capture_split berth run -d --name dup3 -p 8001-8003:8001-8003 -- busybox sleep 100
 assert_eq 125 "$RC" "-p 8001-8003:8001-8003 overlapping rng's range"
 assert_contains "$ERR" "rng" "-p 8001-8003 names the owner"
-assert_nothing_new "after the refused overlaps"
+assert_nothing_new "after the refused overlaps" dup2 dup3
 # the same port number on another protocol is free
 fw_sleeper udp8080 -p 8080:80/udp
 assert_ok berth rm -f udp8080
@@ -210,8 +235,7 @@ assert_eq 125 "$RC" "-p 7777:80 held by a host process: exit status"
 assert_contains "$ERR" "7777" "-p 7777:80 names the port"
 assert_contains "$ERR" "already in use" "-p 7777:80"
 assert_contains "$ERR" "pid $nc_pid" "-p 7777:80 names the process"
-assert_fails berth inspect held
-assert_nothing_new "after the refused -p 7777:80"
+assert_nothing_new "after the refused -p 7777:80" held
 kill "$nc_pid" 2>/dev/null
 wait "$nc_pid" 2>/dev/null
 wait_until 5 sh -c "! ss -Htln | grep -q ':7777 '" || fail "host nc still listens"
@@ -227,7 +251,7 @@ if command -v perl >/dev/null; then
 	capture_split berth run -d --name heldu -p 5454:53/udp -- busybox sleep 100
 	assert_eq 125 "$RC" "-p 5454:53/udp held by a host process"
 	assert_contains "$ERR" "pid $udp_pid" "-p 5454:53/udp names the process"
-	assert_nothing_new "after the refused -p 5454:53/udp"
+	assert_nothing_new "after the refused -p 5454:53/udp" heldu
 	kill "$udp_pid" 2>/dev/null
 	wait "$udp_pid" 2>/dev/null
 fi

@@ -49,6 +49,7 @@ for layout in 3 2 1; do
 	assert_fails berth run -d --name taker -p 8080:81 -- busybox sleep 1000
 	assert_contains "$OUT" "port is already allocated (by container server)" \
 		"layout $layout: the published port is still the server's"
+	assert_start_failed taker "port is already allocated"
 	assert_ok berth stop -t 0 client server
 done
 
