@@ -41,6 +41,7 @@ for round in $(seq "$ROUNDS"); do
 		# 0; berth leaves it as it finds it. The same pairs with it off:
 		echo 0 >$nfcall
 		pair tp.c2c0 gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
+		pair pps.c2c0 pps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
 		pair cr.c2c0 crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $crsrv 80"
 		pair rr.c2c0 crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $crsrv 81"
 		echo 1 >$nfcall
@@ -51,7 +52,9 @@ md "## 3. Data plane"
 md ""
 md "$ROUNDS rounds; in each, the bare and the berth figure are measured back to back (the"
 md "order alternates) and their ratio taken; the table shows medians over the rounds."
-md "Throughput: one iperf3 TCP stream for $SECS s. Request rate: \`bench/connrate -r\`"
+md "Throughput: one iperf3 TCP stream for $SECS s. UDP packets: iperf3 sending 64-byte"
+md "datagrams unpaced for $CSECS s, counted at the receiver (the per-packet CPU cost of the"
+md "path, with little of the wake-up latency in a request rate). Request rate: \`bench/connrate -r\`"
 md "sending one byte and waiting for it to come back, over one TCP connection, for $CSECS s."
 md "Connection rate: \`bench/connrate\` opening and closing (RST) TCP connections back to"
 md "back for $CSECS s: each is a new conntrack entry and, through a published port, a new"
@@ -63,12 +66,13 @@ dp_rows berth
 if [ -n "${R[tp.c2c0.bare]:-}" ]; then
 	fig brnf 1
 	dp_row "TCP throughput, container to container, bridge-nf-call-iptables=0" tp.c2c0 Gbit/s
+	dp_row "UDP packets of 64 bytes, container to container, bridge-nf-call-iptables=0" pps.c2c0 pkt/s
 	dp_row "TCP requests, container to container, bridge-nf-call-iptables=0" rr.c2c0 req/s
 	dp_row "TCP connections, container to container, bridge-nf-call-iptables=0" cr.c2c0 conn/s
 	md ""
 	md "br_netfilter is loaded on this machine, so \`net.bridge.bridge-nf-call-iptables\` is 1 in"
 	md "every new namespace and traffic between two containers on a bridge also passes the"
-	md "host namespace's IP hooks (conntrack and berth's \`inet\` chains). The last three rows"
+	md "host namespace's IP hooks (conntrack and berth's \`inet\` chains). The last four rows"
 	md "turn it off in the benchmark's namespace for comparison (berth itself leaves it alone,"
 	md "and sets it to 1 only for \`icc: false\` on the iptables backend, as Docker does)."
 fi

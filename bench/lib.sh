@@ -165,6 +165,14 @@ gbps() {
 		END { if (v == "") print "-"; else printf "%.2f\n", v / 1000 }'
 }
 crate() { "$@" "$CSECS" | awk '{ print $1 }'; }
+# pps IPERF3_CLIENT...: 64-byte UDP datagrams, unpaced, for $CSECS s: those the
+# receiver got, per second. The sender runs flat out, so this is the per-packet
+# CPU cost of the path, with little of the wake-up latency a request rate has.
+pps() {
+	"$@" -u -l 64 -b 0 -t "$CSECS" 2>&1 | awk '/receiver/ { split($3, t, "-")
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) { split($i, n, "/"); v = (n[2] - n[1]) / t[2] } }
+		END { if (v == "") print "-"; else printf "%.0f\n", v }'
+}
 
 # pair KEY KIND BARE THEIRS: one round's bare and measured figure, back to back
 # (which goes first alternates with $round), and their ratio: R[KEY.bare],
@@ -209,24 +217,26 @@ dp_row() {
 	say "$label: bare $b, $who $c $unit, ratio $r (rounds:${Q[$k]})"
 }
 
-# dp_round IPERF_SERVER CONNRATE_SERVER: one round of the six pairs (in_cli
+# dp_round IPERF_SERVER CONNRATE_SERVER: one round of the seven pairs (in_cli
 # runs a client in a container; the servers publish 5201, 8080 (connrate -l 80)
 # and 8081 (connrate -e 81) on the host, 198.51.100.1 from "outside").
 dp_round() {
 	pair tp.c2c gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $1"
 	pair tp.out gbps "ip netns exec bareout iperf3 -c 203.0.113.3" "ip netns exec outside iperf3 -c 198.51.100.1 -p 5201"
+	pair pps.c2c pps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $1"
 	pair cr.c2c crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $2 80"
 	pair cr.out crate "ip netns exec bareout $CONNRATE 203.0.113.3 80" "ip netns exec outside $CONNRATE 198.51.100.1 8080"
 	pair rr.c2c crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $2 81"
 	pair rr.out crate "ip netns exec bareout $CONNRATE -r 203.0.113.3 81" "ip netns exec outside $CONNRATE -r 198.51.100.1 8081"
 }
 
-# dp_rows NAME [WHO]: the header and rows of the six pairs' table.
+# dp_rows NAME [WHO]: the header and rows of the seven pairs' table.
 dp_rows() {
 	md "| traffic | bare | $1 | $1 / bare | per-round ratios |"
 	md "|---|---:|---:|---:|---|"
 	dp_row "TCP throughput, container to container" tp.c2c Gbit/s "${2:-}"
 	dp_row "TCP throughput, outside to published port" tp.out Gbit/s "${2:-}"
+	dp_row "UDP packets of 64 bytes, container to container" pps.c2c pkt/s "${2:-}"
 	dp_row "TCP requests, container to container" rr.c2c req/s "${2:-}"
 	dp_row "TCP requests, outside to published port" rr.out req/s "${2:-}"
 	dp_row "TCP connections, container to container" cr.c2c conn/s "${2:-}"
