@@ -38,12 +38,15 @@ for round in $(seq "$ROUNDS"); do
 	if [ -w $nfcall ] && [ "$(cat $nfcall)" = 1 ]; then
 		# Where br_netfilter is loaded, bridged IPv4 goes through the host
 		# namespace's IP hooks (conntrack, berth's inet chains) unless this is
-		# 0; berth leaves it as it finds it. The same pairs with it off:
+		# 0; berth leaves it as it finds it. The same pairs with it off, on
+		# both sides (the bare bridge is in namespace barehost):
 		echo 0 >$nfcall
+		ip netns exec barehost sysctl -qw net.bridge.bridge-nf-call-iptables=0
 		pair tp.c2c0 gbps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
 		pair pps.c2c0 pps "ip netns exec bareA iperf3 -c 203.0.113.3" "in_cli iperf3 -c $ipsrv"
 		pair cr.c2c0 crate "ip netns exec bareA $CONNRATE 203.0.113.3 80" "in_cli $CONNRATE $crsrv 80"
 		pair rr.c2c0 crate "ip netns exec bareA $CONNRATE -r 203.0.113.3 81" "in_cli $CONNRATE -r $crsrv 81"
+		ip netns exec barehost sysctl -qw net.bridge.bridge-nf-call-iptables=1
 		echo 1 >$nfcall
 	fi
 done
@@ -73,8 +76,9 @@ if [ -n "${R[tp.c2c0.bare]:-}" ]; then
 	md "br_netfilter is loaded on this machine, so \`net.bridge.bridge-nf-call-iptables\` is 1 in"
 	md "every new namespace and traffic between two containers on a bridge also passes the"
 	md "host namespace's IP hooks (conntrack and berth's \`inet\` chains). The last four rows"
-	md "turn it off in the benchmark's namespace for comparison (berth itself leaves it alone,"
-	md "and sets it to 1 only for \`icc: false\` on the iptables backend, as Docker does)."
+	md "turn it off for comparison, in the benchmark's namespace and in the bare bridge's"
+	md "(berth itself leaves it alone, and sets it to 1 only for \`icc: false\` on the"
+	md "iptables backend, as Docker does)."
 fi
 
 # --- 1 vs 10,001 mappings: crsrv's 8080 alone, then with 30000-39999 too ---
