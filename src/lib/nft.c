@@ -34,6 +34,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <dlfcn.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -51,20 +52,74 @@
 /* Packet mark bit for "a reply into a berth bridge" (see above). */
 #define BERTH_MARK "0x00002000"
 
+/* libnftables is opened on first use, not linked: most commands never
+ * rewrite the ruleset (a container's elements go through nftelem.c's
+ * libnftnl batch), and linking it, with libxtables and libgmp behind it,
+ * cost every start of berth about 0.3 ms. Its soname is the ABI that
+ * <nftables/libnftables.h> describes. */
+#define NFTABLES_SONAME "libnftables.so.1"
+
+static struct {
+	void *handle;
+	__typeof__(nft_ctx_new) *ctx_new;
+	__typeof__(nft_ctx_free) *ctx_free;
+	__typeof__(nft_ctx_output_set_flags) *output_set_flags;
+	__typeof__(nft_ctx_buffer_output) *buffer_output;
+	__typeof__(nft_ctx_buffer_error) *buffer_error;
+	__typeof__(nft_ctx_get_output_buffer) *get_output_buffer;
+	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
+	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+} lib;
+
+static int lib_open(struct berth_error *err)
+{
+	if (lib.handle)
+		return 0;
+	void *h = dlopen(NFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return berth_errmsg(err, -ENOENT, "nftables: %s (Debian's package: libnftables1)", dlerror());
+	const struct {
+		void **fn; /* (POSIX's way to store what dlsym returns) */
+		const char *name;
+	} syms[] = {
+		{(void **)&lib.ctx_new, "nft_ctx_new"},
+		{(void **)&lib.ctx_free, "nft_ctx_free"},
+		{(void **)&lib.output_set_flags, "nft_ctx_output_set_flags"},
+		{(void **)&lib.buffer_output, "nft_ctx_buffer_output"},
+		{(void **)&lib.buffer_error, "nft_ctx_buffer_error"},
+		{(void **)&lib.get_output_buffer, "nft_ctx_get_output_buffer"},
+		{(void **)&lib.get_error_buffer, "nft_ctx_get_error_buffer"},
+		{(void **)&lib.run_cmd_from_buffer, "nft_run_cmd_from_buffer"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++) {
+		*syms[i].fn = dlsym(h, syms[i].name);
+		if (!*syms[i].fn) {
+			dlclose(h);
+			return berth_errmsg(err, -ENOENT, "nftables: %s has no %s", NFTABLES_SONAME,
+					    syms[i].name);
+		}
+	}
+	lib.handle = h;
+	return 0;
+}
+
 static void nft_ctx_freep(struct nft_ctx **p)
 {
 	if (*p)
-		nft_ctx_free(*p);
+		lib.ctx_free(*p);
 }
 
 static int nft_new(struct nft_ctx **out, unsigned flags, struct berth_error *err)
 {
-	struct nft_ctx *n = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r = lib_open(err);
+	if (r < 0)
+		return r;
+	struct nft_ctx *n = lib.ctx_new(NFT_CTX_DEFAULT);
 	if (!n)
 		return berth_err(err, -ENOMEM, "nftables context");
-	nft_ctx_output_set_flags(n, flags);
-	if (nft_ctx_buffer_output(n) < 0 || nft_ctx_buffer_error(n) < 0) {
-		nft_ctx_free(n);
+	lib.output_set_flags(n, flags);
+	if (lib.buffer_output(n) < 0 || lib.buffer_error(n) < 0) {
+		lib.ctx_free(n);
 		return berth_err(err, -ENOMEM, "nftables buffers");
 	}
 	*out = n;
@@ -74,9 +129,9 @@ static int nft_new(struct nft_ctx **out, unsigned flags, struct berth_error *err
 /* Run one buffer as one transaction. */
 static int nft_run(struct nft_ctx *n, const char *cmds, struct berth_error *err)
 {
-	if (nft_run_cmd_from_buffer(n, cmds) == 0)
+	if (lib.run_cmd_from_buffer(n, cmds) == 0)
 		return 0;
-	const char *e = nft_ctx_get_error_buffer(n);
+	const char *e = lib.get_error_buffer(n);
 	char msg[600];
 	snprintf(msg, sizeof(msg), "%s", e && *e ? e : "failed");
 	size_t l = strlen(msg);
@@ -349,9 +404,9 @@ static char *list_forward(struct nft_ctx *n, const char *family)
 {
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "list chain %s filter FORWARD", family);
-	int r = nft_run_cmd_from_buffer(n, cmd);
-	(void)nft_ctx_get_error_buffer(n); /* a missing chain is no error of ours */
-	const char *out = nft_ctx_get_output_buffer(n);
+	int r = lib.run_cmd_from_buffer(n, cmd);
+	(void)lib.get_error_buffer(n); /* a missing chain is no error of ours */
+	const char *out = lib.get_output_buffer(n);
 	return r == 0 && out ? strdup(out) : NULL;
 }
 
