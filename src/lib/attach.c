@@ -198,6 +198,18 @@ static void wait_recorded(struct berth_ctx *ctx, const char *id, pid_t pid)
 	}
 }
 
+#define STOPPED "cannot attach to a stopped container, start it first"
+
+static bool still_running(struct berth_ctx *ctx, const char *id)
+{
+	struct ctr_rec c;
+	if (container_get(ctx, id, &c, NULL) < 0)
+		return false;
+	bool running = c.state == CTR_RUNNING && ctr_alive(&c);
+	ctr_rec_clear(&c);
+	return running;
+}
+
 int berth_container_attach(struct berth_ctx *ctx, const char *ref, const struct berth_attach *a,
 			   struct berth_attached *out, struct berth_error *err)
 {
@@ -215,7 +227,7 @@ int berth_container_attach(struct berth_ctx *ctx, const char *ref, const struct 
 	ctr_rec_clear(&c);
 	*out = (struct berth_attached){0};
 	if (!running)
-		return berth_errmsg(err, -EINVAL, "cannot attach to a stopped container, start it first");
+		return berth_errmsg(err, -EINVAL, STOPPED);
 	if (a->in >= 0 && s.tty && !isatty(a->in))
 		return berth_errmsg(err, -ENOTTY, "the input device is not a TTY");
 	r = parse_keys(a->detach_keys ? a->detach_keys : "ctrl-p,ctrl-q", s.keys, &s.n_keys, err);
@@ -243,11 +255,15 @@ int berth_container_attach(struct berth_ctx *ctx, const char *ref, const struct 
 	if (dir >= 0)
 		socket_addr(&addr, run_dir, dir);
 	if (dir < 0 || sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		r = berth_errmsg(err, errno == ENOENT ? -ESRCH : negerrno(),
-				 "cannot attach to container %s: its monitor does not listen (%s)",
-				 ref, strerror(errno));
+		int e = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		return r;
+		/* It may have ended since we looked: its monitor stops listening
+		 * once the container is gone, before its record says so. */
+		if (!still_running(ctx, id))
+			return berth_errmsg(err, -EINVAL, STOPPED);
+		return berth_errmsg(err, e == ENOENT ? -ESRCH : -e,
+				    "cannot attach to container %s: its monitor does not listen (%s)", ref,
+				    strerror(e));
 	}
 	s.sock = sock;
 

@@ -1244,6 +1244,11 @@ void container_finished(struct berth_ctx *ctx, const char *id, int wstatus)
 {
 	struct store *st;
 	struct ctr_rec c;
+	/* No monitor listens for attach any more (the next start's makes the
+	 * socket again): its file goes, not to be found by a client. */
+	_cleanup_free_ char *sock = ctx_run_path(ctx, id, "attach");
+	if (sock)
+		(void)unlink(sock);
 	(void)container_teardown(ctx, id, NULL);
 	bool oom = cgroup_oom_killed(id);
 	cgroup_remove(id);

@@ -45,6 +45,10 @@ assert_contains "$OUT" "No such container: nosuch"
 assert_ok berth run --name stopped -- busybox true
 assert_rc 1 berth attach stopped
 assert_contains "$OUT" "cannot attach to a stopped container, start it first"
+# (its monitor's socket went with the run: none is left to be found)
+sid=$(inspect_f stopped '{{.Id}}')
+[ -d "$BERTH_RUN_ROOT/containers/$sid" ] || fail "no run directory for stopped"
+[ ! -e "$BERTH_RUN_ROOT/containers/$sid/attach" ] || fail "the attach socket of a stopped container remains"
 assert_rc 125 berth attach --sig-proxy=maybe stopped
 assert_contains "$OUT" '"maybe"'
 assert_rc 125 berth attach
