@@ -70,10 +70,11 @@ median() {
 	END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# ratio A B / minus A B: A/B to two decimals, A-B to one ("-" if either is missing).
+# ratio A B [DIGITS] / minus A B: A/B to two decimals (or DIGITS), A-B to one ("-" if
+# either is missing).
 ratio() {
 	if [ "$1" = - ] || [ "$2" = - ] || [ -z "$1" ] || [ -z "$2" ]; then echo -; return; fi
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f\n", a / b }'
+	awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b == 0) print "-"; else printf "%.*f\n", d, a / b }'
 }
 minus() {
 	if [ "$1" = - ] || [ "$2" = - ] || [ -z "$1" ] || [ -z "$2" ]; then echo -; return; fi

@@ -73,9 +73,9 @@ for i in $(seq "$PAIRS"); do
 	else
 		load B; z=$(ours); load A; y=$(ours); x=$(bare)
 	fi
-	a_bare+=("$(awk -v a="$y" -v b="$x" 'BEGIN { printf "%.3f", a / b }')")
-	b_bare+=("$(awk -v a="$z" -v b="$x" 'BEGIN { printf "%.3f", a / b }')")
-	ba+=("$(awk -v a="$z" -v b="$y" 'BEGIN { printf "%.3f", a / b }')")
+	a_bare+=("$(ratio "$y" "$x" 3)")
+	b_bare+=("$(ratio "$z" "$x" 3)")
+	ba+=("$(ratio "$z" "$y" 3)")
 	say "pair $i/$PAIRS: bare $x, A $y, B $z"
 done
 # median [first quartile, third quartile]
